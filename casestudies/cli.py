@@ -1,0 +1,198 @@
+"""The command line: `python -m casestudies list | run | fit | predict`.
+
+Only argparse and the case declarations load up front, so `--help`, `list` and bad-input
+errors answer at once; TensorFlow loads when a model is needed.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from casestudies import CASE_STUDIES, load_case
+from utils.case import RECIPES, TASKS
+from utils.errors import KitError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit status 2, like every kit error."""
+
+    def error(self, message):
+        raise KitError(f"{message} (see `{self.prog} --help`)")
+
+
+def positive_int(text: str) -> int:
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = _number(text, int)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 0, not {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = _number(text, float)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1 (e.g. 0.2), not {text}")
+    return value
+
+
+def validation_fraction(text: str) -> float:
+    value = _number(text, float)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1 (e.g. 0.2), not {text}")
+    return value
+
+
+def _number(text: str, kind):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+
+
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--recipe", choices=RECIPES, default="kit", help="kit: scaled, stratified, fast (default); course: the course notebook's recipe")
+    parser.add_argument("--epochs", type=positive_int, help="training epochs (default: the recipe's)")
+    parser.add_argument("--batch-size", type=positive_int, help="mini-batch size (default: 32)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed for weights and shuffling (default: 0)")
+    parser.add_argument("--test-size", type=fraction, help="share of rows held out for testing, as train_test_split's test_size")
+    parser.add_argument("--split-seed", type=non_negative_int, help="train_test_split's random_state (default: the case's)")
+    parser.add_argument("--no-stratify", dest="stratify", action="store_false", default=None, help="plain split, as the course made it")
+    parser.add_argument("--validation-split", type=validation_fraction, default=0.2, help="share of training rows kept for learning curves (default: 0.2)")
+    parser.add_argument("--dedupe", action="store_true", help="drop duplicate rows before splitting")
+    parser.add_argument("--out", help="write the run here (a new or empty folder) instead of runs/NAME-DATE-TIME")
+    parser.add_argument("--quick", action="store_true", help=f"a few epochs only, to check that everything runs")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m casestudies", description="Keras case studies: train, evaluate and use small neural networks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
+
+    commands.add_parser("list", help="the case studies, their task, data and rows")
+
+    run = commands.add_parser("run", help="train and evaluate a case study (or all of them)")
+    run.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}, or all")
+    run.add_argument("--csv", help="your own CSV instead of the shipped data (same kind of task)")
+    run.add_argument("--target", help="the target column of --csv (default: the case's)")
+    add_training_options(run)
+
+    fit = commands.add_parser("fit", help="train and evaluate a model on any CSV")
+    fit.add_argument("--csv", required=True, help="the CSV file")
+    fit.add_argument("--target", required=True, help="the column to predict")
+    fit.add_argument("--task", choices=("auto", *TASKS), default="auto", help="default: inferred from the target, and said")
+    add_training_options(fit)
+
+    predict = commands.add_parser("predict", help="predict new rows with a saved run")
+    predict.add_argument("--run", required=True, help="a run folder written by run or fit")
+    predict.add_argument("--csv", required=True, help="rows to predict, with the model's columns")
+    predict.add_argument("--out", help="write the predictions to this new CSV file (default: print them)")
+    return parser
+
+
+def settings_from(args, **overrides):
+    from utils.experiment import Settings
+
+    return Settings(
+        recipe=args.recipe,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        test_size=args.test_size,
+        split_seed=args.split_seed,
+        stratify=args.stratify,
+        validation_split=args.validation_split,
+        dedupe=args.dedupe,
+        quick=args.quick,
+        quiet=args.quiet,
+        **overrides,
+    )
+
+
+def print_result(case, result) -> None:
+    from utils.evaluation import METRIC_KEYS
+    from utils.report import metrics_table
+
+    metrics = result.metrics
+    print(f"\n{case.title}: {metrics['n_train']} training rows, {metrics['n_test']} test rows, {metrics['epochs_run']} epochs in {metrics['fit_seconds']:.1f} s")
+    print(metrics_table(metrics, METRIC_KEYS[metrics["task"]]))
+    print(f"Saved to {result.run_dir}\n")
+
+
+def command_list(args) -> None:
+    from utils.report import format_table
+
+    rows = []
+    for name in CASE_STUDIES:
+        case = load_case(name).CASE
+        with open(case.data_path) as lines:
+            data_rows = sum(1 for _ in lines) - 1
+        rows.append([name, case.task, case.data_file, data_rows, case.target, case.description])
+    print(format_table(["case study", "task", "data", "rows", "target", "what it learns"], rows))
+
+
+def command_run(args) -> None:
+    from utils.experiment import run_experiment
+
+    names = CASE_STUDIES if args.name == "all" else (args.name,)
+    if args.name == "all" and (args.csv or args.target):
+        raise KitError("--csv and --target go with one case study, not all: e.g. `run diabetes --csv FILE`.")
+    modules = [load_case(name) for name in names]
+    if args.out and len(modules) > 1:
+        from utils.runs import check_out_dir
+
+        check_out_dir(args.out)
+    for module in modules:
+        out = args.out if len(modules) == 1 or not args.out else str(Path(args.out) / module.CASE.name)
+        settings = settings_from(args, csv=args.csv, target=args.target, out=out)
+        result = run_experiment(module.CASE, module.build_model, settings)
+        print_result(module.CASE, result)
+
+
+def command_fit(args) -> None:
+    from casestudies import custom
+    from utils.experiment import run_experiment
+
+    case = custom.case_for(args.csv, args.target, args.task)
+    settings = settings_from(args, csv=args.csv, target=args.target, task=args.task, out=args.out)
+    result = run_experiment(case, custom.build_model, settings)
+    print_result(case, result)
+
+
+def command_predict(args) -> None:
+    from utils.predicting import predict_csv
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists():
+        raise KitError(f"{out} already exists; predictions never overwrite a file. Choose a new --out file.")
+    predictions, notes = predict_csv(args.run, args.csv)
+    for note in notes:
+        print(note, file=sys.stderr)
+    if out is None:
+        predictions.to_csv(sys.stdout, index=False)
+    else:
+        predictions.to_csv(out, index=False)
+        print(f"Wrote {len(predictions)} predictions to {out}", file=sys.stderr)
+
+
+COMMANDS = {"list": command_list, "run": command_run, "fit": command_fit, "predict": command_predict}
+
+
+def main(argv=None) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no window, no GUI toolkit
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except KitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing more was written.", file=sys.stderr)
+        return 130
+    return 0

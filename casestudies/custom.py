@@ -1,0 +1,59 @@
+"""
+Title: Your own CSV
+Description: Any CSV, any target: the course's table of output layers and losses, as code.
+
+`python -m casestudies fit --csv FILE --target COL [--task auto|binary|multiclass|regression]`
+trains this model. The hidden layers are a small default; the output layer and the loss
+follow from the task:
+
+| problem    | output layer                | loss                            |
+|------------|-----------------------------|---------------------------------|
+| regression | 1 unit, linear              | mean squared error              |
+| binary     | 1 unit, sigmoid             | binary cross-entropy            |
+| multiclass | 1 unit per class, softmax   | sparse categorical cross-entropy |
+"""
+
+from utils.case import CaseStudy, Recipe
+
+OUTPUTS = {
+    # task: (output units, output activation, loss, metric Keras reports while training)
+    "regression": (1, "linear", "mse", "mae"),
+    "binary": (1, "sigmoid", "binary_crossentropy", "accuracy"),
+    "multiclass": (None, "softmax", "sparse_categorical_crossentropy", "accuracy"),
+}
+
+
+def case_for(csv: str, target: str, task: str) -> CaseStudy:
+    """A case study declared on the spot for a learner's CSV."""
+    from pathlib import Path
+
+    return CaseStudy(
+        name=Path(csv).stem.replace(" ", "_") or "custom",
+        title=f"{Path(csv).name}: {target}",
+        task=task,
+        data_file=csv,
+        target=target,
+        metric="rmse" if task == "regression" else "accuracy",
+        test_size=0.2,
+        split_seed=0,
+        course=Recipe(epochs=100, batch_size=32, scale=True, stratify=False, fast=False),
+        kit=Recipe(epochs=100, batch_size=32),
+    )
+
+
+def build_model(hp, task, num_classes=2):
+    """Two hidden ReLU layers, then the output layer and loss the task calls for."""
+    import keras  # here, not at the top: `list` and `--help` answer without loading TensorFlow
+
+    units, activation, loss, metric = OUTPUTS[task]
+    hidden_activation = hp.Choice("activation", ["relu", "tanh"], default="relu")
+    model = keras.Sequential()
+    for layer in range(hp.Int("hidden_layers", 1, 3, default=2)):
+        model.add(keras.layers.Dense(hp.Int(f"units_{layer + 1}", 4, 64, step=4, default=(32, 16, 16)[layer]), activation=hidden_activation))
+    model.add(keras.layers.Dense(units or num_classes, activation=activation))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-3)),
+        loss=loss,
+        metrics=[metric],
+    )
+    return model

@@ -1,0 +1,45 @@
+"""
+Title: Diabetes: binary classification
+Description: Does a Pima Indian woman have diabetes? Seven clinical measurements in, one probability out.
+
+The data are the 532 complete cases of the Pima Indians diabetes study (R's MASS `Pima.tr` +
+`Pima.te`), with the column names of the popular Kaggle file, so a learner's own
+`kaggle_diabetes.csv` runs through this same case study with `--csv`.
+
+The course recipe: Dense(16, relu) -> Dense(8, relu) -> Dense(1, sigmoid); adam;
+binary cross-entropy; 150 epochs of batch 32; unscaled inputs; a plain 80/20 split
+(`random_state=5`). The kit's default keeps the model and scales the inputs.
+"""
+
+from utils.case import CaseStudy, Recipe
+
+CASE = CaseStudy(
+    name="diabetes",
+    title="Diabetes (binary classification)",
+    task="binary",
+    data_file="diabetes.csv",
+    target="Outcome",
+    metric="accuracy",
+    test_size=0.2,
+    split_seed=5,
+    course=Recipe(epochs=150, batch_size=32, scale=False, stratify=False, fast=False),
+    kit=Recipe(epochs=150, batch_size=32),
+    description="Pima Indians diabetes, 532 women: 7 measurements -> diabetic or not",
+)
+
+
+def build_model(hp):
+    """Two hidden ReLU layers and one sigmoid unit: the probability of diabetes."""
+    import keras  # here, not at the top: `list` and `--help` answer without loading TensorFlow
+
+    activation = hp.Choice("activation", ["relu", "tanh"], default="relu")
+    model = keras.Sequential()
+    for layer in range(hp.Int("hidden_layers", 1, 3, default=2)):
+        model.add(keras.layers.Dense(hp.Int(f"units_{layer + 1}", 4, 64, step=4, default=(16, 8, 8)[layer]), activation=activation))
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-3)),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model

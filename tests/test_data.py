@@ -1,0 +1,124 @@
+"""Loading and validating CSVs: clean data in, or one sentence saying what is wrong."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from utils.case import DATA_DIR
+from utils.data import MIN_ROWS, infer_task, load_dataset
+from utils.errors import KitError
+
+
+def test_shipped_air_quality_drops_its_42_incomplete_rows_and_says_so():
+    dataset = load_dataset(DATA_DIR / "air_quality.csv", "Ozone", "regression")
+    assert len(dataset.frame) == 111
+    assert not dataset.frame.isna().any().any()
+    assert dataset.notes == ["Dropped 42 of 153 rows with missing values (Ozone 37, Solar.R 7)."]
+
+
+def test_real_combine_style_file_loads_despite_blank_lines_and_a_nan_row(real_combine):
+    dataset = load_dataset(real_combine, "PM 2.5", "regression")
+    assert len(dataset.frame) == 119
+    assert dataset.feature_names == ["T", "TM", "Tm", "SLP", "H", "VV", "V", "VM"]
+    assert "Dropped 1 of 120 rows" in dataset.notes[0]
+
+
+def test_dedupe_drops_repeated_rows_before_splitting(kaggle_diabetes):
+    dataset = load_dataset(kaggle_diabetes, "Outcome", "binary", dedupe=True)
+    assert len(dataset.frame) == len(pd.read_csv(kaggle_diabetes).drop_duplicates())
+    assert dataset.notes[0].startswith(f"Dropped {2000 - len(dataset.frame)} duplicate rows of 2000")
+
+
+@pytest.mark.parametrize(
+    "values, task",
+    [
+        (["yes", "no"] * 10, "binary"),
+        (["a", "b", "c"] * 10, "multiclass"),
+        ([0, 1] * 10, "binary"),
+        ([0, 1, 2, 3] * 10, "multiclass"),
+        (list(np.linspace(0, 1, 30)), "regression"),
+        (list(range(30)), "regression"),
+    ],
+)
+def test_task_is_inferred_from_the_target(values, task):
+    assert infer_task(pd.Series(values))[0] == task
+
+
+def test_string_features_with_few_values_are_kept_for_encoding(write_csv):
+    rows = "\n".join(f"{i},{'red' if i % 2 else 'blue'},{i % 2}" for i in range(20))
+    dataset = load_dataset(write_csv("size,colour,label\n" + rows), "label", "binary")
+    assert dataset.feature_names == ["size", "colour"]
+
+
+BAD_INPUTS = {
+    "missing file": (None, "y", "binary", "File not found"),
+    "empty file": ("", "y", "binary", "is empty"),
+    "only a header": ("a,b,y\n", "y", "binary", "no data rows"),
+    "one column": ("y\n1\n2\n", "y", "binary", "single column"),
+    "missing target": ("a,b,Outcome\n" + "1,2,0\n1,3,1\n" * 10, "outcome", "binary", "Did you mean 'Outcome'?"),
+    "one class": ("a,b,y\n" + "1,2,1\n3,4,1\n" * 10, "y", "binary", "only one class"),
+    "three classes as binary": ("a,y\n" + "1,a\n2,b\n3,c\n" * 5, "y", "binary", "has 3 classes"),
+    "text target for regression": ("a,y\n" + "1,a\n2,b\n" * 10, "y", "regression", "not numeric"),
+    "stray text in a numeric feature": ("a,y\n" + "1,0\n2,1\n" * 10 + "oops,1\n", "y", "binary", "should be numeric but holds text like 'oops' (row 21 of the data)"),
+    "free text feature": ("name,y\n" + "".join(f"person {i},{i % 2}\n" for i in range(30)), "y", "binary", "too many to encode"),
+    "every row incomplete": ("a,b,y\n" + "1,,0\n,2,1\n" * 10, "y", "binary", "Every row"),
+    "too few rows": ("a,y\n1,0\n2,1\n3,0\n4,1\n", "y", "binary", f"at least {MIN_ROWS}"),
+    "a class with one row": ("a,y\n" + "1,0\n2,1\n" * 10 + "3,2\n", "y", "multiclass", "single row"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_raises_one_readable_sentence(case, write_csv, tmp_path):
+    text, target, task, expected = BAD_INPUTS[case]
+    path = tmp_path / "absent.csv" if text is None else write_csv(text)
+    with pytest.raises(KitError) as error:
+        load_dataset(path, target, task)
+    message = str(error.value)
+    assert expected in message
+    assert "\n" not in message and "Traceback" not in message
+
+
+def test_binary_file_is_not_taken_for_a_csv(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"PK\x03\x04\xff\xfe\x00\x81" * 50)
+    with pytest.raises(KitError, match="not a text CSV|could not be read"):
+        load_dataset(path, "y", "binary")
+
+
+ODD_CELL = st.sampled_from(["", "NaN", "nan", "inf", "-inf", "NA", "a", "b", "yes", "no", '"x,y"', " ", "1e400"])
+NUMBER_CELL = st.one_of(st.integers(-5, 5).map(str), st.floats(-1e6, 1e6, allow_nan=False).map(lambda value: f"{value:.3g}"))
+TARGET_CELL = st.one_of(st.sampled_from(["0", "1", "2"]), NUMBER_CELL)
+
+
+@st.composite
+def odd_csv_rows(draw):
+    """Plausible rows, then a few cells swapped for odd ones, so clean results and errors both occur."""
+    rows = draw(st.lists(st.lists(NUMBER_CELL, min_size=2, max_size=2), min_size=0, max_size=40))
+    rows = [row + [draw(TARGET_CELL)] for row in rows]
+    for _ in range(draw(st.integers(0, 3)) if rows else 0):
+        row, column = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, 2))
+        rows[row][column] = draw(ODD_CELL)
+    return rows
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=odd_csv_rows(), task=st.sampled_from(["auto", "binary", "multiclass", "regression"]), dedupe=st.booleans())
+def test_odd_csvs_give_a_clean_dataset_or_the_kits_own_error(tmp_path, rows, task, dedupe):
+    path = tmp_path / "odd.csv"
+    path.write_text("a,b,y\n" + "".join(",".join(row) + "\n" for row in rows))
+    try:
+        dataset = load_dataset(path, "y", task, dedupe=dedupe)
+    except KitError as error:
+        assert str(error) and "\n" not in str(error)
+        return
+    frame = dataset.frame
+    assert dataset.task in ("binary", "multiclass", "regression")
+    assert len(frame) >= MIN_ROWS
+    assert not frame.isna().any().any()
+    numeric = frame.select_dtypes("number")
+    assert np.isfinite(numeric.to_numpy(dtype=float)).all()
+    if dataset.task != "regression":
+        assert dataset.labels.nunique() >= 2
+        assert dataset.labels.value_counts().min() >= 2

@@ -1,0 +1,48 @@
+"""Metrics per task, and the naive baseline they are read against."""
+
+import numpy as np
+import pytest
+
+from utils.evaluation import METRIC_KEYS, baseline_predict, score
+
+
+def test_binary_metrics_match_a_hand_count():
+    y_true = np.array([1, 1, 0, 0, 1])
+    y_pred = np.array([1, 0, 0, 1, 1])
+    results = score("binary", y_true, y_pred, np.array([0.9, 0.4, 0.2, 0.6, 0.8]))
+    assert results["accuracy"] == pytest.approx(3 / 5)
+    assert results["precision"] == pytest.approx(2 / 3)
+    assert results["recall"] == pytest.approx(2 / 3)
+    assert results["roc_auc"] == pytest.approx(5 / 6)
+    assert set(results) == set(METRIC_KEYS["binary"])
+
+
+def test_regression_metrics_match_their_formulas():
+    y_true, y_pred = np.array([1.0, 2.0, 4.0]), np.array([2.0, 2.0, 2.0])
+    results = score("regression", y_true, y_pred, y_pred)
+    assert results["mae"] == pytest.approx(1.0)
+    assert results["mse"] == pytest.approx(5 / 3)
+    assert results["rmse"] == pytest.approx(np.sqrt(5 / 3))
+    assert results["r2"] == pytest.approx(1 - 5 / (14 / 3))
+
+
+def test_majority_baseline_predicts_the_training_majority_with_chance_auc():
+    y_train = np.array([0, 1, 1, 1])
+    labels, scores = baseline_predict("binary", y_train, rows=3)
+    assert labels.tolist() == [1, 1, 1]
+    assert score("binary", np.array([0, 1, 1]), labels, scores)["roc_auc"] == pytest.approx(0.5)
+
+
+def test_mean_baseline_predicts_the_training_mean():
+    labels, _ = baseline_predict("regression", np.array([1.0, 2.0, 6.0]), rows=2)
+    assert labels.tolist() == [3.0, 3.0]
+
+
+def test_auc_is_none_when_the_test_rows_hold_one_class():
+    assert score("binary", np.array([1, 1]), np.array([1, 0]), np.array([0.9, 0.1]))["roc_auc"] is None
+
+
+def test_multiclass_baseline_counts_every_class():
+    labels, scores = baseline_predict("multiclass", np.array([2, 2, 0]), rows=2, num_classes=3)
+    assert labels.tolist() == [2, 2]
+    np.testing.assert_allclose(scores[0], [1 / 3, 0, 2 / 3])

@@ -1,0 +1,40 @@
+"""Every notebook runs top to bottom (in quick mode), with no error and no stray log lines."""
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+QUICK = {"num_epochs": 3}  # papermill-style: set after the cell tagged "parameters"
+
+
+def quick(notebook):
+    for index, cell in enumerate(notebook.cells):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            overrides = "\n".join(f"{name} = {value!r}" for name, value in QUICK.items())
+            notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(overrides))
+            return notebook
+    return notebook
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda path: path.stem)
+def test_notebook_runs_cleanly(path, tmp_path):
+    notebook = nbformat.read(path, as_version=4)
+    assert all(not cell.get("outputs") and not cell.get("execution_count") for cell in notebook.cells if cell.cell_type == "code"), "commit notebooks with outputs cleared"
+    NotebookClient(quick(notebook), timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    stderr = [output.text for output in outputs if output.output_type == "stream" and output.name == "stderr"]
+    assert stderr == [], f"log lines a learner should not see: {stderr}"
+    assert any(output.output_type in ("display_data", "execute_result", "stream") for output in outputs)
+
+
+def test_every_case_study_has_a_notebook_and_the_index_links_them():
+    from casestudies import CASE_STUDIES
+
+    index = (NOTEBOOKS / "index.ipynb").read_text()
+    for name in CASE_STUDIES:
+        assert (NOTEBOOKS / f"{name}.ipynb").is_file()
+        assert f"({name}.ipynb)" in index

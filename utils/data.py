@@ -1,0 +1,192 @@
+"""Load a CSV, check it is fit to learn from, and say plainly what is wrong when it is not.
+
+Data flows one way: CSV -> `Dataset` (clean rows, a known task) -> split -> preprocessing.
+Every problem a learner can fix raises `KitError` with one sentence naming it and the fix.
+"""
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from utils.case import TASKS
+from utils.errors import KitError
+
+MIN_ROWS = 10
+# A text feature is one-hot encoded when it has at most this many distinct values.
+MAX_CATEGORIES = 20
+# A whole-number target with at most this many values (and repeats) is taken as classes.
+MAX_AUTO_CLASSES = 10
+
+
+@dataclass
+class Dataset:
+    """Clean rows ready to split: features, a target, the task, and what was done to get there."""
+
+    frame: pd.DataFrame
+    target: str
+    task: str
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def features(self) -> pd.DataFrame:
+        return self.frame.drop(columns=self.target)
+
+    @property
+    def labels(self) -> pd.Series:
+        return self.frame[self.target]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [column for column in self.frame.columns if column != self.target]
+
+
+def show(value) -> str:
+    """A cell's value as a learner would write it: 1, not np.int64(1)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def read_csv(path) -> pd.DataFrame:
+    """Read a CSV file, turning every way it can fail into one sentence."""
+    path = Path(path)
+    if not path.exists():
+        raise KitError(f"File not found: {path}. Check the path (it is relative to {Path.cwd()}).")
+    if path.is_dir():
+        raise KitError(f"{path} is a folder, not a CSV file. Give the path of the .csv file inside it.")
+    try:
+        frame = pd.read_csv(path, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise KitError(f"{path} is empty. Give a CSV file with a header row and data rows.") from None
+    except UnicodeDecodeError:
+        raise KitError(f"{path} is not a text CSV file (is it a spreadsheet or a zip?). Export it as CSV.") from None
+    except (pd.errors.ParserError, ValueError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise KitError(f"{path} could not be read as CSV ({first_line}). Check it has one header row and commas between values.") from None
+    frame.columns = [str(column).strip() for column in frame.columns]
+    if frame.columns.duplicated().any():
+        duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise KitError(f"{path} has more than one column named {duplicated[0]!r}. Rename the columns so each name is used once.")
+    if len(frame.columns) < 2:
+        raise KitError(f"{path} has a single column ({frame.columns[0]!r}): a CSV needs feature columns and a target column separated by commas.")
+    if frame.empty:
+        raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")
+    return frame
+
+
+def check_target(frame: pd.DataFrame, target: str, source: str) -> None:
+    if target in frame.columns:
+        return
+    columns = ", ".join(map(str, frame.columns))
+    by_lower = {str(column).lower(): column for column in frame.columns}
+    close = difflib.get_close_matches(target.lower(), list(by_lower), n=1, cutoff=0.6)
+    hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
+    raise KitError(f"Target column {target!r} is not in {source}. Its columns are: {columns}.{hint}")
+
+
+def infer_task(labels: pd.Series) -> tuple[str, str]:
+    """Guess the task from the target's values; return the task and the reason, for printing."""
+    values = labels.dropna()
+    distinct = values.nunique()
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        task = "binary" if distinct == 2 else "multiclass"
+        return task, f"the target holds {distinct} labels"
+    if distinct == 2:
+        return "binary", "the target holds 2 distinct values"
+    whole = np.all(np.isclose(values, np.round(values)))
+    if whole and distinct <= MAX_AUTO_CLASSES and distinct < len(values) / 2:
+        return "multiclass", f"the target holds {distinct} whole-number values, each repeated"
+    return "regression", f"the target is numeric with {distinct} distinct values"
+
+
+def drop_missing(frame: pd.DataFrame, notes: list[str], source: str) -> pd.DataFrame:
+    """Drop rows with a missing (or infinite) value; never train into NaN losses."""
+    frame = frame.replace([np.inf, -np.inf], np.nan)
+    missing_per_column = frame.isna().sum()
+    missing_rows = int(frame.isna().any(axis=1).sum())
+    if missing_rows == 0:
+        return frame
+    if missing_rows == len(frame):
+        worst = missing_per_column.idxmax()
+        raise KitError(f"Every row of {source} has a missing value (column {worst!r} is missing in {missing_per_column[worst]} rows). Fill in the values or drop that column.")
+    counts = ", ".join(f"{column} {count}" for column, count in missing_per_column.items() if count)
+    notes.append(f"Dropped {missing_rows} of {len(frame)} rows with missing values ({counts}).")
+    return frame.dropna()  # keeps each row's original number, for messages
+
+
+def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
+    """Every feature must be numeric, or text with few enough values to one-hot encode."""
+    for column in frame.columns:
+        if column == target or pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
+            continue
+        as_numbers = pd.to_numeric(frame[column], errors="coerce")
+        if as_numbers.notna().mean() >= 0.5:
+            first = as_numbers.isna().idxmax()
+            raise KitError(
+                f"Column {column!r} of {source} should be numeric but holds text like {show(frame[column][first])} "
+                f"(row {first + 1} of the data). Fix or remove those values."
+            )
+        distinct = frame[column].nunique()
+        if distinct > MAX_CATEGORIES or distinct > len(frame) / 2:
+            example = frame[column].iloc[0]
+            raise KitError(
+                f"Column {column!r} of {source} is text (e.g. {show(example)}) with {distinct} different values "
+                f"in {len(frame)} rows: too many to encode as categories. Drop the column, or convert it to numbers."
+            )
+
+
+def check_target_values(labels: pd.Series, task: str, target: str) -> None:
+    distinct = labels.nunique()
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(labels) or pd.api.types.is_bool_dtype(labels):
+            raise KitError(f"Target {target!r} is not numeric (e.g. {show(labels.iloc[0])}), so it can't be a regression target. Use --task binary or multiclass.")
+        if distinct < 2:
+            raise KitError(f"Target {target!r} has the same value ({show(labels.iloc[0])}) in every row: there is nothing to predict.")
+        return
+    if distinct < 2:
+        raise KitError(f"Target {target!r} has only one class ({show(labels.iloc[0])}): a classifier needs at least two. Add rows of another class.")
+    if task == "binary" and distinct > 2:
+        raise KitError(f"Target {target!r} has {distinct} classes, not 2. Use the multiclass task (--task multiclass).")
+    if task == "multiclass" and pd.api.types.is_float_dtype(labels) and not np.all(np.isclose(labels, np.round(labels))):
+        raise KitError(f"Target {target!r} holds fractional numbers like {show(labels.iloc[0])}: that looks like regression (--task regression).")
+
+
+def check_enough_rows(labels: pd.Series, task: str, test_size: float, stratify: bool, source: str) -> None:
+    """Fewer rows than a train/test split needs is an error, not a crash deep inside scikit-learn."""
+    rows = len(labels)
+    if rows < MIN_ROWS:
+        raise KitError(f"{source} has only {rows} usable rows; the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows.")
+    test_rows = math.ceil(test_size * rows)
+    if task == "regression":
+        return
+    counts = labels.value_counts()
+    if stratify and counts.min() < 2:
+        rare = counts.idxmin()
+        raise KitError(f"Class {show(rare)} of the target has a single row, so it can't be in both training and test rows. Add rows of it, or remove it.")
+    if stratify and (test_rows < len(counts) or rows - test_rows < len(counts)):
+        raise KitError(f"{rows} rows can't hold all {len(counts)} classes in both the training and the test rows at test size {test_size}. Add rows or change --test-size.")
+
+
+def load_dataset(path, target: str, task: str = "auto", *, test_size: float = 0.2, stratify: bool = True, dedupe: bool = False) -> Dataset:
+    """Read and validate a CSV; return clean rows and the task, or raise `KitError`."""
+    source = Path(path).name
+    frame = read_csv(path)
+    check_target(frame, target, source)
+    notes: list[str] = []
+    frame = drop_missing(frame, notes, source)
+    if task == "auto":
+        task, reason = infer_task(frame[target])
+        notes.append(f"Task: {task} ({reason}; choose another with --task).")
+    elif task not in TASKS:
+        raise KitError(f"Unknown task {task!r}: choose one of {', '.join(TASKS)} or auto.")
+    check_target_values(frame[target], task, target)
+    check_features(frame, target, source)
+    if dedupe:
+        before = len(frame)
+        frame = frame.drop_duplicates()
+        notes.append(f"Dropped {before - len(frame)} duplicate rows of {before} (--dedupe).")
+    check_enough_rows(frame[target], task, test_size, stratify and task != "regression", source)
+    return Dataset(frame=frame, target=target, task=task, source=str(path), notes=notes)

@@ -1,0 +1,49 @@
+"""Load Keras once, quietly, and make runs repeatable.
+
+Kept apart from the rest of `utils` so that commands which need no model (`--help`, `list`,
+bad-input errors) answer without paying for TensorFlow's import.
+"""
+
+import os
+import sys
+from contextlib import contextmanager
+
+import utils  # noqa: F401  (sets TensorFlow's log level before it loads)
+
+
+@contextmanager
+def _stderr_silenced():
+    """TensorFlow's C++ start-up lines bypass Python; hide them at the file-descriptor level."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some notebook front ends): nothing to hide
+        yield
+        return
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def import_keras():
+    """Import and return `keras`, without TensorFlow's start-up chatter."""
+    if "keras" not in sys.modules:
+        with _stderr_silenced():
+            import keras  # noqa: F401
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    return sys.modules["keras"]
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same numbers: Python, NumPy and the backend's generators, and deterministic ops."""
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()

@@ -1,0 +1,108 @@
+"""Split rows into training and test sets, and turn a frame into the numbers a model eats.
+
+The preprocessing is fitted on the training rows only (scaler statistics, categories,
+class names) and saved as plain JSON in the run folder, so `predict` rebuilds it exactly
+without unpickling anything.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder, StandardScaler
+
+from utils.data import Dataset
+from utils.errors import KitError
+
+
+def split(dataset: Dataset, test_size: float, split_seed: int, stratify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """scikit-learn's `train_test_split(test_size, random_state)`, stratified for classifiers if asked."""
+    stratify_by = dataset.labels if stratify and dataset.task != "regression" else None
+    train, test = train_test_split(dataset.frame, test_size=test_size, random_state=split_seed, stratify=stratify_by)
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def count_test_rows_in_train(train: pd.DataFrame, test: pd.DataFrame) -> int:
+    """How many test rows also appear, identical in every column, among the training rows."""
+    seen = set(train.itertuples(index=False, name=None))
+    return sum(row in seen for row in test.itertuples(index=False, name=None))
+
+
+@dataclass
+class Preprocessor:
+    """Column order, categories, scaler statistics and class names, all learned from training rows."""
+
+    task: str
+    target: str
+    columns: list[str]
+    categories: dict[str, list] = field(default_factory=dict)
+    scale: bool = True
+    mean: list[float] | None = None
+    std: list[float] | None = None
+    classes: list | None = None
+
+    @classmethod
+    def fit(cls, train: pd.DataFrame, target: str, task: str, scale: bool) -> "Preprocessor":
+        features = train.drop(columns=target)
+        categories = {
+            column: sorted(features[column].astype(str).unique().tolist())
+            for column in features.columns
+            if not pd.api.types.is_numeric_dtype(features[column]) or pd.api.types.is_bool_dtype(features[column])
+        }
+        preprocessor = cls(task=task, target=target, columns=list(features.columns), categories=categories, scale=scale)
+        if scale:
+            scaler = StandardScaler().fit(preprocessor._encode(features))
+            preprocessor.mean, preprocessor.std = scaler.mean_.tolist(), scaler.scale_.tolist()
+        if task != "regression":
+            preprocessor.classes = [np.asarray(value).item() for value in LabelEncoder().fit(train[target]).classes_]
+        return preprocessor
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The model's input columns, after one-hot encoding."""
+        names = []
+        for column in self.columns:
+            names += [f"{column}={value}" for value in self.categories[column]] if column in self.categories else [column]
+        return names
+
+    def _encode(self, features: pd.DataFrame) -> np.ndarray:
+        blocks = []
+        for column in self.columns:
+            if column in self.categories:
+                text = features[column].astype(str).to_numpy()
+                blocks.append(np.stack([text == value for value in self.categories[column]], axis=1))
+            else:
+                blocks.append(features[[column]].to_numpy(dtype="float64"))
+        return np.hstack(blocks).astype("float64")
+
+    def transform(self, features: pd.DataFrame) -> np.ndarray:
+        """Features as float32, scaled with the training rows' mean and standard deviation."""
+        missing = [column for column in self.columns if column not in features.columns]
+        if missing:
+            raise KitError(f"The CSV lacks {len(missing)} of the model's columns: {', '.join(missing)}. Add them (same names as in training).")
+        encoded = self._encode(features)
+        if self.scale:
+            encoded = (encoded - np.asarray(self.mean)) / np.asarray(self.std)
+        return encoded.astype("float32")
+
+    def encode_labels(self, labels: pd.Series) -> np.ndarray:
+        if self.task == "regression":
+            return labels.to_numpy(dtype="float32")
+        encoder = LabelEncoder()
+        encoder.classes_ = np.asarray(self.classes)
+        return encoder.transform(labels.to_numpy()).astype("int64")
+
+    def decode_labels(self, class_indices: np.ndarray) -> list:
+        return [self.classes[index] for index in class_indices]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes) if self.classes else 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Preprocessor":
+        return cls(**values)
