@@ -13,11 +13,11 @@ FIGURE_SIZE = (6.4, 4.8)
 
 def learning_curves(history: dict[str, list[float]], title: str):
     """Loss (and the compiled metric, if any) per epoch, training beside validation."""
-    metrics = sorted((name for name in history if not name.startswith("val_")), key=lambda name: name != "loss")
+    metrics = sorted((name for name in history if name != "epoch" and not name.startswith("val_")), key=lambda name: name != "loss")
     fig, axes = plt.subplots(1, len(metrics), figsize=(FIGURE_SIZE[0] * len(metrics), FIGURE_SIZE[1]), squeeze=False)
     for axis, name in zip(axes[0], metrics):
-        epochs = np.arange(1, len(history[name]) + 1)
-        axis.plot(epochs, history[name], label="training")
+        epochs = history["epoch"]
+        axis.plot(epochs, history[name], marker="." if len(epochs) < 40 else None, label="training")
         if f"val_{name}" in history:
             axis.plot(epochs, history[f"val_{name}"], label="validation")
         axis.set(xlabel="epoch", ylabel=name, title=f"{title}: {name}")

@@ -53,7 +53,7 @@ def write_json(path: Path, values: dict) -> None:
 def write_run(run_dir: Path, *, config: dict, metrics: dict, history: dict, model, preprocessor: Preprocessor, figures: dict) -> None:
     write_json(run_dir / "config.json", config)
     write_json(run_dir / "metrics.json", metrics)
-    pd.DataFrame(history).rename_axis("epoch").rename(index=lambda epoch: epoch + 1).to_csv(run_dir / "history.csv")
+    pd.DataFrame(history).to_csv(run_dir / "history.csv", index=False)
     write_json(run_dir / PREPROCESSING_FILE, preprocessor.to_dict())
     model.save(run_dir / MODEL_FILE)
     import matplotlib.pyplot as plt
