@@ -71,6 +71,23 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
 
 
+def at_least_two(text: str) -> int:
+    value = _number(text, int)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 2, not {text}")
+    return value
+
+
+def add_search_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed for the search and the weights (default: 0)")
+    parser.add_argument("--test-size", type=fraction, help="share of rows held out for testing")
+    parser.add_argument("--split-seed", type=non_negative_int, help="train_test_split's random_state (default: the case's)")
+    parser.add_argument("--csv", help="your own CSV instead of the shipped data (same kind of task)")
+    parser.add_argument("--target", help="the target column of --csv (default: the case's)")
+    parser.add_argument("--quick", action="store_true", help="a tiny search, to check that everything runs")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="python -m casestudies", description="Keras case studies: train, evaluate and use small neural networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
@@ -88,6 +105,25 @@ def build_parser() -> Parser:
     fit.add_argument("--target", required=True, help="the column to predict")
     fit.add_argument("--task", choices=("auto", *TASKS), default="auto", help="default: inferred from the target, and said")
     add_training_options(fit)
+
+    grid = commands.add_parser("grid", help="grid search (GridSearchCV, k-fold) over a case study's hyperparameters")
+    grid.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}")
+    grid.add_argument("--cv", type=at_least_two, default=3, help="folds of cross-validation (default: 3)")
+    grid.add_argument("--n-jobs", type=positive_int, default=1, help="configurations fitted in parallel (default: 1)")
+    add_search_options(grid)
+
+    tune = commands.add_parser("tune", help="Keras Tuner search over a case study's hyperparameters")
+    tune.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}")
+    tune.add_argument("--tuner", choices=("random", "hyperband", "bayesian", "grid"), help="search strategy (default: random)")
+    tune.add_argument("--max-trials", type=positive_int, default=10, help="trials to run (default: 10; Hyperband sets its own)")
+    tune.add_argument("--executions-per-trial", type=positive_int, default=1, help="trainings per trial, averaged (default: 1)")
+    tune.add_argument("--epochs", type=positive_int, help="epochs per trial (default: the case's)")
+    tune.add_argument("--resume", metavar="DIR", help="continue the interrupted search in DIR")
+    tune.add_argument("--workers", type=positive_int, help="run the trials in a local chief + this many workers (on 127.0.0.1)")
+    tune.add_argument("--chief", action="store_true", help="serve the oracle for workers on other machines (needs --oracle-address)")
+    tune.add_argument("--worker", action="store_true", help="run trials for the chief at --oracle-address")
+    tune.add_argument("--oracle-address", metavar="HOST:PORT", help="where the chief listens (an address of this machine for --chief)")
+    add_search_options(tune)
 
     predict = commands.add_parser("predict", help="predict new rows with a saved run")
     predict.add_argument("--run", required=True, help="a run folder written by run or fit")
@@ -181,7 +217,48 @@ def command_predict(args) -> None:
         print(f"Wrote {len(predictions)} predictions to {out}", file=sys.stderr)
 
 
-COMMANDS = {"list": command_list, "run": command_run, "fit": command_fit, "predict": command_predict}
+def search_settings(args):
+    from utils.experiment import Settings
+
+    return Settings(seed=args.seed, test_size=args.test_size, split_seed=args.split_seed, csv=args.csv, target=args.target, quick=args.quick, quiet=args.quiet)
+
+
+def command_grid(args) -> None:
+    from utils.search import grid_search
+
+    module = load_case(args.name)
+    grid_search(module.CASE, module.build_model, module.GRID, search_settings(args), cv=args.cv, n_jobs=args.n_jobs)
+
+
+def command_tune(args) -> None:
+    module = load_case(args.name)
+    if args.chief or args.worker:
+        if not args.oracle_address:
+            raise KitError("--chief and --worker need --oracle-address HOST:PORT (the chief's address; no default, so nothing listens where you did not ask).")
+        host, _, port = args.oracle_address.rpartition(":")
+        if not host or not port.isdigit():
+            raise KitError(f"--oracle-address must look like HOST:PORT (e.g. 192.168.1.20:8000), not {args.oracle_address!r}.")
+        if args.chief and host in ("0.0.0.0", "::", "[::]"):
+            print(f"warning: the oracle will listen on every network interface of this machine; it has no authentication.", file=sys.stderr)
+        if args.worker and not args.resume:
+            raise KitError("--worker needs --resume DIR: the search folder the chief uses (shared between the machines).")
+        os.environ.update(KERASTUNER_TUNER_ID="chief" if args.chief else f"tuner-{os.uname().nodename}-{os.getpid()}", KERASTUNER_ORACLE_IP=host, KERASTUNER_ORACLE_PORT=port)
+    from utils.search import tune
+
+    tune(
+        module.CASE,
+        module.build_model,
+        search_settings(args),
+        kind=args.tuner,
+        max_trials=args.max_trials,
+        executions=args.executions_per_trial,
+        epochs=args.epochs,
+        resume=args.resume,
+        workers=args.workers or 0,
+    )
+
+
+COMMANDS = {"list": command_list, "run": command_run, "fit": command_fit, "predict": command_predict, "grid": command_grid, "tune": command_tune}
 
 
 def main(argv=None) -> int:

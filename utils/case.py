@@ -34,6 +34,7 @@ class CaseStudy:
     course: Recipe
     kit: Recipe
     description: str = ""
+    objective: str = "val_loss"  # what Keras Tuner minimises on the validation rows
 
     @property
     def data_path(self) -> Path:

@@ -36,6 +36,10 @@ def import_keras():
         import absl.logging
 
         absl.logging.set_verbosity(absl.logging.ERROR)
+        if sys.modules["keras"].backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.get_logger().setLevel("ERROR")  # e.g. retracing notes, expected when a search builds many models
     return sys.modules["keras"]
 
 

@@ -97,11 +97,18 @@ def train(
     fast: bool = True,
     validation_split: float = 0.2,
     seed: int = 0,
+    validation_data: tuple | None = None,
     callbacks: list | None = None,
     progress_label: str | None = "training",
 ) -> TrainingResult:
-    """Fit `model` on the training rows and return its history and the fit time."""
-    fit_part, validation = hold_out_validation(X_train, y_train, validation_split)
+    """Fit `model` on the training rows and return its history and the fit time.
+
+    Validation rows are `validation_data` if given, else the last `validation_split` of the training rows.
+    """
+    if validation_data is None:
+        fit_part, validation = hold_out_validation(X_train, y_train, validation_split)
+    else:
+        fit_part, validation = (X_train, y_train), validation_data
     per_call = epochs_per_call(epochs) if fast else 1
     callbacks = [keras.callbacks.TerminateOnNaN(), *(callbacks or [])]
     if progress_label:

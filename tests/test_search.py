@@ -1,0 +1,193 @@
+"""Hyperparameter searches: grid search and all four Keras Tuner strategies, on every case study, in quick mode."""
+
+import ipaddress
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from casestudies import CASE_STUDIES, air_quality
+from casestudies.cli import main
+from utils.errors import KitError
+from utils.experiment import Settings
+from utils.runs import load_run
+
+TUNERS = ("random", "hyperband", "bayesian", "grid")
+
+
+def only(folder, pattern):
+    matches = sorted(folder.glob(pattern))
+    assert len(matches) == 1, matches
+    return matches[0]
+
+
+@pytest.mark.parametrize("name", CASE_STUDIES)
+def test_grid_search_ranks_configurations_and_tests_the_best_beside_the_default(workdir, name, capsys):
+    assert main(["grid", name, "--quick", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 configurations x 2 folds = 4 fits" in out and "grid best" in out
+    run_dir = only(workdir / "runs", f"{name}-grid-*")
+    table = pd.read_csv(run_dir / "grid_results.csv")
+    assert sorted(table["rank"]) == [1, 2] and table.filter(like="mean_").notna().all().all()
+    comparison = json.loads((run_dir / "comparison.json").read_text())
+    assert set(comparison["default"]) == set(comparison["best"])
+    load_run(run_dir)  # the best model's folder is a run folder like any other
+
+
+@pytest.mark.parametrize("tuner", TUNERS)
+@pytest.mark.parametrize("name", CASE_STUDIES)
+def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(workdir, name, tuner, capsys):
+    assert main(["tune", name, "--tuner", tuner, "--quick", "--quiet"]) == 0
+    search_dir = only(workdir / "searches", f"{name}-{tuner}-*")
+    trials = pd.read_csv(search_dir / "trials.csv")
+    assert len(trials) >= 2 and set(trials["status"]) == {"completed"}
+    assert trials["score"].notna().all() and list(trials["rank"]) == list(range(1, len(trials) + 1))
+    assert {"trial_scores.png", "hyperparameters_vs_score.png", "trials.json", "comparison.json"} <= {path.name for path in search_dir.iterdir()}
+    load_run(only(search_dir, "best_model-*"))
+    assert "tuned" in capsys.readouterr().out
+
+
+def test_same_seed_gives_the_same_trials(workdir):
+    for _ in range(2):
+        assert main(["tune", "iris", "--tuner", "random", "--quick", "--quiet", "--seed", "3"]) == 0
+    first, second = (pd.read_csv(folder / "trials.csv") for folder in sorted((workdir / "searches").iterdir()))
+    pd.testing.assert_frame_equal(first, second)
+
+
+def diverging_build_model(hp):
+    """air_quality's model trained by SGD, with a learning rate that sends the loss to infinity."""
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=hp.Choice("learning_rate", [1e-3, 1e8])), loss="mse", metrics=["mae"])
+    return model
+
+
+def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_values(workdir, capsys):
+    from utils.search import tune
+
+    result = tune(air_quality.CASE, diverging_build_model, Settings(quiet=True), kind="grid", max_trials=2, epochs=3)
+    table = result["table"].set_index("learning_rate")
+    assert table.loc[1e8, "status"] == "diverged" and pd.isna(table.loc[1e8, "score"])
+    assert table.loc[1e-3, "status"] == "completed"
+    assert result["best_hyperparameters"]["learning_rate"] == 1e-3
+    assert "Dropped 42 of 153 rows with missing values" in capsys.readouterr().out
+
+
+def test_a_search_where_every_trial_diverges_ends_in_a_clear_message(workdir):
+    from utils.search import tune
+
+    def always_diverges(hp):
+        hp.Fixed("learning_rate", 1e8)
+        return diverging_build_model(hp)
+
+    with pytest.raises(KitError, match="All 1 trials failed or diverged"):
+        tune(air_quality.CASE, always_diverges, Settings(quiet=True), kind="random", max_trials=1, epochs=2)
+
+
+def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
+    command = [sys.executable, "-m", "casestudies", "tune", "iris", "--max-trials", "3", "--epochs", "2", "--quiet"]
+    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finished_trials = 0
+    for line in process.stdout:
+        finished_trials += line.startswith("  trial:")
+        if finished_trials == 2:
+            process.send_signal(signal.SIGINT)
+            break
+    output = process.stdout.read()
+    assert process.wait(timeout=120) == 130
+    search_dir = only(workdir / "searches", "iris-random-*")
+    assert f"--resume {search_dir.relative_to(workdir)}" in output
+    assert not (search_dir / "trials.csv").exists()
+
+    assert main(["tune", "iris", "--resume", str(search_dir), "--quiet"]) == 0
+    done = int(re.search(r"random search, (\d) trials done, (\d) left", capsys.readouterr().out).group(1))
+    assert 1 <= done <= 2
+    trials = pd.read_csv(search_dir / "trials.csv")
+    assert len(trials) == 3 and set(trials["status"]) == {"completed"}
+
+
+def test_resuming_with_a_changed_search_space_is_refused(workdir, capsys):
+    assert main(["tune", "iris", "--quick", "--quiet"]) == 0
+    search_dir = only(workdir / "searches", "iris-random-*")
+    record = json.loads((search_dir / "search.json").read_text())
+    record["space"][0]["max_value"] = 99  # what an edit of build_model's range looks like
+    (search_dir / "search.json").write_text(json.dumps(record))
+    assert main(["tune", "iris", "--resume", str(search_dir)]) == 2
+    assert "search space has changed since the search began" in capsys.readouterr().err
+
+
+def test_starting_a_search_never_touches_an_earlier_one(workdir):
+    assert main(["tune", "iris", "--quick", "--quiet"]) == 0
+    first = only(workdir / "searches", "iris-random-*")
+    before = sorted(str(path.relative_to(first)) for path in first.rglob("*"))
+    assert main(["tune", "iris", "--quick", "--quiet"]) == 0
+    assert len(list((workdir / "searches").iterdir())) == 2
+    assert sorted(str(path.relative_to(first)) for path in first.rglob("*")) == before
+
+
+def decode_address(hex_address: str) -> str:
+    """/proc/net/tcp{,6} addresses are 32-bit words in host (little-endian) order; IPv4-mapped IPv6 shown as IPv4."""
+    raw = b"".join(struct.pack("<I", int(hex_address[i : i + 8], 16)) for i in range(0, len(hex_address), 8))
+    if len(raw) == 4:
+        return socket.inet_ntop(socket.AF_INET, raw)
+    address = ipaddress.IPv6Address(raw)
+    return str(address.ipv4_mapped or address)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses of LISTEN sockets on `port`, read from the kernel's tables."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in open(table).read().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                addresses.add(decode_address(address))
+    return addresses
+
+
+def test_distributed_search_on_loopback_completes_every_trial(workdir):
+    command = [sys.executable, "-m", "casestudies", "tune", "iris", "--max-trials", "3", "--epochs", "2", "--workers", "2", "--quiet"]
+    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, seen = [], set()
+    for line in process.stdout:
+        lines.append(line)
+        match = re.search(r"a chief on 127\.0\.0\.1:(\d+)", line)
+        if match:
+            port = int(match.group(1))
+            deadline = time.monotonic() + 120
+            while not seen and time.monotonic() < deadline:
+                seen = listening_addresses(port)
+                time.sleep(0.2)
+    assert process.wait(timeout=300) == 0, "".join(lines)
+    assert seen == {"127.0.0.1"}, f"the oracle listened on {seen}"
+    search_dir = only(workdir / "searches", "iris-random-*")
+    trials = pd.read_csv(search_dir / "trials.csv")
+    assert len(trials) == 3 and set(trials["status"]) == {"completed"}
+    assert any(line.startswith("Best trial") for line in lines)
+    load_run(only(search_dir, "best_model-*"))
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["tune", "iris", "--chief"], "need --oracle-address"),
+        (["tune", "iris", "--worker", "--oracle-address", "10.0.0.5:8000"], "--worker needs --resume"),
+        (["tune", "iris", "--chief", "--oracle-address", "8000"], "HOST:PORT"),
+        (["tune", "iris", "--resume", "nowhere"], "not a search folder"),
+    ],
+)
+def test_distributed_options_are_explicit(workdir, argv, expected, capsys):
+    assert main(argv) == 2
+    assert expected in capsys.readouterr().err
