@@ -6,7 +6,7 @@ the whole training split and test it on the held-out test rows beside the defaul
 """
 
 import functools
-import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,9 @@ from utils.training import hold_out_validation, train
 
 keras = import_keras()
 import keras_tuner  # noqa: E402  (after the quiet Keras import)
+
+# Hyperband continues a trial from its parent's weights with a fresh optimizer, as intended.
+warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
 
 FIT_SETTINGS = ("batch_size", "epochs")  # grid keys that go to training, not to `build_model`
 QUICK_EPOCHS = 3
