@@ -125,6 +125,15 @@ def build_parser() -> Parser:
     tune.add_argument("--oracle-address", metavar="HOST:PORT", help="where the chief listens (an address of this machine for --chief)")
     add_search_options(tune)
 
+    bench = commands.add_parser("bench", help="benchmark: the kit's training against the course recipe and scikit-learn")
+    bench.add_argument("name", metavar="NAME", nargs="?", default="all", help=f"one of {', '.join(CASE_STUDIES)}, or all (default)")
+    bench.add_argument("--seeds", type=positive_int, default=3, help="seeds per contender (default: 3)")
+    bench.add_argument("--csv", help="benchmark on your own CSV (with NAME: that case's model; without: the generic one)")
+    bench.add_argument("--target", help="the target column of --csv")
+    bench.add_argument("--task", choices=("auto", *TASKS), help="the task of --csv without NAME (default: auto)")
+    bench.add_argument("--quick", action="store_true", help="1 seed, a few epochs: checks the benchmark runs, measures nothing")
+    bench.add_argument("--out", help="write bench.json here (a new or empty folder) instead of runs/bench-DATE-TIME")
+
     predict = commands.add_parser("predict", help="predict new rows with a saved run")
     predict.add_argument("--run", required=True, help="a run folder written by run or fit")
     predict.add_argument("--csv", required=True, help="rows to predict, with the model's columns")
@@ -258,7 +267,30 @@ def command_tune(args) -> None:
     )
 
 
-COMMANDS = {"list": command_list, "run": command_run, "fit": command_fit, "predict": command_predict, "grid": command_grid, "tune": command_tune}
+def command_bench(args) -> None:
+    from casestudies import custom
+    from utils import runs
+    from utils.benchmark import bench, startup_report
+    from utils.experiment import Settings
+
+    if args.csv and not args.target:
+        raise KitError("--csv needs --target: the column to predict.")
+    if args.name == "all" and args.csv:
+        case = custom.case_for(args.csv, args.target, args.task or "auto")
+        cases, task = [(case, custom.build_model)], args.task or "auto"
+    else:
+        cases, task = [(load_case(name).CASE, load_case(name).build_model) for name in (CASE_STUDIES if args.name == "all" else (args.name,))], None
+    if args.out:
+        runs.check_out_dir(args.out)
+    seeds = range(1 if args.quick else args.seeds)
+    report = bench(cases, Settings(csv=args.csv, target=args.target, task=task, quick=args.quick), seeds)
+    report["startup"] = startup_report(args.quick)
+    run_dir = runs.new_run_dir("bench", out=args.out)
+    runs.write_json(run_dir / "bench.json", report)
+    print(f"Saved to {run_dir / 'bench.json'}")
+
+
+COMMANDS = {"bench": command_bench, "list": command_list, "run": command_run, "fit": command_fit, "predict": command_predict, "grid": command_grid, "tune": command_tune}
 
 
 def main(argv=None) -> int:

@@ -3,6 +3,7 @@
 The command line calls `run_experiment`; the notebooks call the same steps one at a time.
 """
 
+import functools
 import inspect
 import platform
 from dataclasses import asdict, dataclass, replace
@@ -117,17 +118,19 @@ def split_and_scale(dataset: Dataset, plan: Plan) -> Split:
     )
 
 
-def build(build_model, preprocessor: Preprocessor):
-    """The case's `build_model(hp)` with default hyperparameters; returns the model and the values used.
-
-    A builder that asks for `task` or `num_classes` gets them from the data.
-    """
-    import keras_tuner
-
+def model_builder(build_model, preprocessor: Preprocessor):
+    """`build_model(hp)`, with the data's `task` and `num_classes` filled in where it asks for them."""
     wanted = inspect.signature(build_model).parameters
     given = {"task": preprocessor.task, "num_classes": preprocessor.num_classes}
+    return functools.partial(build_model, **{name: value for name, value in given.items() if name in wanted})
+
+
+def build(build_model, preprocessor: Preprocessor):
+    """The case's `build_model(hp)` with default hyperparameters; returns the model and the values used."""
+    import keras_tuner
+
     hp = keras_tuner.HyperParameters()
-    model = build_model(hp, **{name: value for name, value in given.items() if name in wanted})
+    model = model_builder(build_model, preprocessor)(hp)
     return model, dict(hp.values)
 
 

@@ -5,7 +5,6 @@ training rows), score configurations on training rows only, then retrain the bes
 the whole training split and test it on the held-out test rows beside the default model.
 """
 
-import functools
 import warnings
 from dataclasses import dataclass
 
@@ -25,15 +24,6 @@ warnings.filterwarnings("ignore", message="Skipping variable loading for optimiz
 
 FIT_SETTINGS = ("batch_size", "epochs")  # grid keys that go to training, not to `build_model`
 QUICK_EPOCHS = 3
-
-
-def model_builder(build_model, preprocessor):
-    """`build_model` with the data's `task` and `num_classes` filled in when it asks for them."""
-    import inspect
-
-    wanted = inspect.signature(build_model).parameters
-    given = {"task": preprocessor.task, "num_classes": preprocessor.num_classes}
-    return functools.partial(build_model, **{name: value for name, value in given.items() if name in wanted})
 
 
 def fixed_hyperparameters(values: dict):
@@ -113,7 +103,7 @@ def prepare(case, build_model, settings: experiment.Settings, say=print) -> Sear
     for note in dataset.notes + [data.leakage_warning(case.metric)]:
         if note:
             say(note)
-    return SearchSetup(run_plan, data, model_builder(build_model, data.preprocessor))
+    return SearchSetup(run_plan, data, experiment.model_builder(build_model, data.preprocessor))
 
 
 def train_and_test(setup: SearchSetup, hyperparameters: dict, epochs: int, batch_size: int, label: str | None):
