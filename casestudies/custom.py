@@ -24,8 +24,13 @@ OUTPUTS = {
 
 
 def case_for(csv: str, target: str, task: str) -> CaseStudy:
-    """A case study declared on the spot for a learner's CSV."""
+    """A case study declared on the spot for a learner's CSV (task "auto" is inferred from the target)."""
     from pathlib import Path
+
+    if task == "auto":
+        from utils.data import load_dataset
+
+        task = load_dataset(csv, target, "auto").task
 
     return CaseStudy(
         name=Path(csv).stem.replace(" ", "_") or "custom",

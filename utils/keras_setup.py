@@ -33,13 +33,11 @@ def import_keras():
     if "keras" not in sys.modules:
         with _stderr_silenced():
             import keras  # noqa: F401
+            import tensorflow  # noqa: F401  (on every backend: the kit feeds batches through tf.data)
         import absl.logging
 
         absl.logging.set_verbosity(absl.logging.ERROR)
-        if sys.modules["keras"].backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            tf.get_logger().setLevel("ERROR")  # e.g. retracing notes, expected when a search builds many models
+        sys.modules["tensorflow"].get_logger().setLevel("ERROR")  # e.g. retracing notes, expected when a search builds many models
     return sys.modules["keras"]
 
 

@@ -303,9 +303,14 @@ def trial_figures(table: pd.DataFrame, objective: str):
         fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.6), squeeze=False)
         for axis, name in zip(axes[0], names):
             shown = completed & table[name].notna()  # a layer's units exist only in trials with that layer
-            axis.scatter([str(value) for value in table[name][shown]], table["score"][shown])
+            values = table[name][shown]
+            if pd.api.types.is_numeric_dtype(values):
+                axis.scatter(values.astype(float), table["score"][shown])
+                if name == "learning_rate":
+                    axis.set_xscale("log")
+            else:
+                axis.scatter([str(value) for value in values], table["score"][shown])
             axis.set(xlabel=name, ylabel=objective if axis is axes[0][0] else "")
-            axis.tick_params(axis="x", rotation=45)
         fig.suptitle(f"Each hyperparameter against {objective}")
         fig.tight_layout()
         figures["hyperparameters_vs_score"] = fig
