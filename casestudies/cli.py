@@ -21,18 +21,19 @@ class Parser(argparse.ArgumentParser):
         raise KitError(f"{message} (see `{self.prog} --help`)")
 
 
-def positive_int(text: str) -> int:
-    value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text}")
-    return value
+def whole_number(minimum: int):
+    """An argparse type: a whole number of at least `minimum`."""
+
+    def parse(text: str) -> int:
+        value = _number(text, int)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, not {text}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    value = _number(text, int)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 0, not {text}")
-    return value
+positive_int, non_negative_int, at_least_two = whole_number(1), whole_number(0), whole_number(2)
 
 
 def fraction(text: str) -> float:
@@ -67,15 +68,8 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--validation-split", type=validation_fraction, default=0.2, help="share of training rows kept for learning curves (default: 0.2)")
     parser.add_argument("--dedupe", action="store_true", help="drop duplicate rows before splitting")
     parser.add_argument("--out", help="write the run here (a new or empty folder) instead of runs/NAME-DATE-TIME")
-    parser.add_argument("--quick", action="store_true", help=f"a few epochs only, to check that everything runs")
+    parser.add_argument("--quick", action="store_true", help="a few epochs only, to check that everything runs")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
-
-
-def at_least_two(text: str) -> int:
-    value = _number(text, int)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 2, not {text}")
-    return value
 
 
 def add_search_options(parser: argparse.ArgumentParser) -> None:

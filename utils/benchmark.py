@@ -98,9 +98,14 @@ def fit_sklearn(case, build_model, data, recipe, seed: int, validation_split: fl
         sizes, activations, _, _, learning_rate = architecture(build_model, data.preprocessor)
         hidden = activations[0] if len(activations) > 1 else "identity"
         model = (MLPRegressor if task == "regression" else MLPClassifier)(
-            hidden_layer_sizes=tuple(sizes[1:-1]), activation=hidden if hidden in ("relu", "tanh") else "relu", learning_rate_init=learning_rate,
-            batch_size=recipe.batch_size, max_iter=recipe.epochs, n_iter_no_change=recipe.epochs + 1, random_state=seed,
-        )  # fmt: skip
+            hidden_layer_sizes=tuple(sizes[1:-1]),
+            activation=hidden if hidden in ("relu", "tanh") else "relu",
+            learning_rate_init=learning_rate,
+            batch_size=recipe.batch_size,
+            max_iter=recipe.epochs,
+            n_iter_no_change=recipe.epochs + 1,  # no early stop: the same number of updates as the others
+            random_state=seed,
+        )
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # it runs its full epochs, as the others do
@@ -216,8 +221,10 @@ def startup_report(quick: bool, say=print) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         run_all = ["-m", "casestudies", "run", "all", "--quiet", "--out", os.path.join(scratch, "runs")] + (["--quick"] if quick else [])
         timings["run_all_seconds"] = timed_command(run_all, repeats=1)
-    say(f"start-up: --help {timings['help_seconds']:.2f} s, list {timings['list_seconds']:.2f} s, import Keras {timings['import_keras_seconds']:.2f} s; "
-        f"run all{' --quick' if quick else ''}: {timings['run_all_seconds']:.1f} s wall")  # fmt: skip
+    say(
+        f"start-up: --help {timings['help_seconds']:.2f} s, list {timings['list_seconds']:.2f} s, "
+        f"import Keras {timings['import_keras_seconds']:.2f} s; run all{' --quick' if quick else ''}: {timings['run_all_seconds']:.1f} s wall"
+    )
     return timings
 
 
