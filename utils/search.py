@@ -235,8 +235,9 @@ class CaseHyperModel(keras_tuner.HyperModel):
         history = training.history
         values = {name: hp.values[name] for name in sorted(hp.values) if not name.startswith("tuner/")}
         shown = " ".join(f"{name}={value}" for name, value in values.items())
-        scores = np.asarray(history.get(self.objective, [np.nan]), dtype=float)
-        if not np.isfinite(scores).all() or len(history.get("loss", [])) < max(1, (epochs - initial_epoch) // max(1, history["epoch"][0])):
+        scores = np.asarray(history.get(self.objective) or [np.nan], dtype=float)
+        losses = np.asarray(history.get("loss") or [np.nan], dtype=float)
+        if not (np.isfinite(scores).all() and np.isfinite(losses).all()):  # TerminateOnNaN stops on the first NaN loss
             self.say(f"  trial diverged ({shown}): the loss became NaN or infinite; it is marked failed")
             raise keras_tuner.errors.FailedTrialError("diverged: the loss became NaN or infinite (learning rate too high?)")
         best = int(np.argmin(scores) if direction(self.objective) == "min" else np.argmax(scores))
