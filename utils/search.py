@@ -186,11 +186,15 @@ def grid_search(case, build_model, grid: list[dict], settings: experiment.Settin
 
     sign = 1 if classifier else -1
     score_name = "accuracy" if classifier else "rmse"
+    default_hp = fixed_hyperparameters({})
+    setup.build_model(default_hp)  # what a configuration uses for a name its grid doesn't list
+    searched = sorted({name for point in points for name in point if name not in FIT_SETTINGS})
     results = []
     for index, params in enumerate(search.cv_results_["params"]):
-        values = {**params["model_kwargs"]["hyperparameters"], **{k: v for k, v in params["fit_kwargs"].items() if k != "seed"}}
+        values = {name: default_hp.values.get(name) for name in searched} | params["model_kwargs"]["hyperparameters"]
+        fit = {name: params["fit_kwargs"][name] for name in FIT_SETTINGS}
         results.append(
-            {"rank": int(search.cv_results_["rank_test_score"][index]), **values, f"mean_{score_name}": sign * search.cv_results_["mean_test_score"][index], f"std_{score_name}": search.cv_results_["std_test_score"][index]}
+            {"rank": int(search.cv_results_["rank_test_score"][index]), **values, **fit, f"mean_{score_name}": sign * search.cv_results_["mean_test_score"][index], f"std_{score_name}": search.cv_results_["std_test_score"][index]}
         )
     table = pd.DataFrame(results).sort_values("rank", kind="stable")
     say(format_table(list(table.columns), table.astype(object).where(table.notna(), None).values.tolist()))
