@@ -242,7 +242,7 @@ def command_tune(args) -> None:
         if not host or not port.isdigit():
             raise KitError(f"--oracle-address must look like HOST:PORT (e.g. 192.168.1.20:8000), not {args.oracle_address!r}.")
         if args.chief and host in ("0.0.0.0", "::", "[::]"):
-            print(f"warning: the oracle will listen on every network interface of this machine; it has no authentication.", file=sys.stderr)
+            print("warning: the oracle will listen on every network interface of this machine; it has no authentication.", file=sys.stderr)
         if args.worker and not args.resume:
             raise KitError("--worker needs --resume DIR: the search folder the chief uses (shared between the machines).")
         os.environ.update(KERASTUNER_TUNER_ID="chief" if args.chief else f"tuner-{os.uname().nodename}-{os.getpid()}", KERASTUNER_ORACLE_IP=host, KERASTUNER_ORACLE_PORT=port)

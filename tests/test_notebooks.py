@@ -1,6 +1,5 @@
 """Every notebook runs top to bottom (in quick mode), with no error and no stray log lines."""
 
-import os
 from pathlib import Path
 
 import nbformat

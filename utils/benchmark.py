@@ -23,7 +23,6 @@ import time
 import warnings
 from dataclasses import replace
 
-import numpy as np
 
 from utils import experiment
 from utils.evaluation import score
@@ -43,16 +42,9 @@ def test_metric(case, data, y_pred, scores) -> float:
     return score(data.preprocessor.task, data.y_test, y_pred, scores)[case.metric]
 
 
-def fit_keras(case, build_model, data, recipe, seed: int, validation_split: float) -> dict:
-    from utils.evaluation import predict
-    from utils.keras_setup import seed_everything
-    from utils.training import train
-
-    seed_everything(seed)
-    model, _ = experiment.build(build_model, data.preprocessor)
-    training = train(model, data.X_train, data.y_train, epochs=recipe.epochs, batch_size=recipe.batch_size, fast=recipe.fast, seed=seed, validation_split=validation_split, progress_label=None)
-    y_pred, scores = predict(model, data.X_test, data.preprocessor.task)
-    return {"seed": seed, "fit_seconds": training.fit_seconds, "metric": test_metric(case, data, y_pred, scores)}
+def fit_keras(case, build_model, data, run_plan, seed: int) -> dict:
+    trained = experiment.train_and_evaluate(build_model, data, replace(run_plan, seed=seed))
+    return {"seed": seed, "fit_seconds": trained.training.fit_seconds, "metric": trained.metrics[case.metric]}
 
 
 def architecture(build_model, preprocessor):
@@ -121,8 +113,8 @@ def measure_case(case, build_model, settings, seeds) -> dict[str, list[dict]]:
     split = kit_plan.validation_split
     results = {name: [] for name in ("course", "kit", "numpy", "sklearn-mlp", "forest")}
     for seed in seeds:
-        results["course"].append(fit_keras(case, build_model, course_data, course_plan.recipe, seed, split))
-        results["kit"].append(fit_keras(case, build_model, kit_data, kit_plan.recipe, seed, split))
+        results["course"].append(fit_keras(case, build_model, course_data, course_plan, seed))
+        results["kit"].append(fit_keras(case, build_model, kit_data, kit_plan, seed))
         results["numpy"].append(fit_numpy(case, build_model, kit_data, kit_plan.recipe, seed, split))
         results["sklearn-mlp"].append(fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "mlp"))
         results["forest"].append(fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "forest"))
@@ -240,4 +232,4 @@ if __name__ == "__main__":
         case, build_model = module.CASE, module.build_model
     settings = experiment.Settings(csv=request["csv"], target=request["target"], task=request["task"], quick=request["quick"])
     kit_plan, _, kit_data, _ = case_data(case, settings)
-    print(json.dumps([fit_keras(case, build_model, kit_data, kit_plan.recipe, seed, kit_plan.validation_split) for seed in request["seeds"]]))
+    print(json.dumps([fit_keras(case, build_model, kit_data, kit_plan, seed) for seed in request["seeds"]]))

@@ -125,11 +125,19 @@ def model_builder(build_model, preprocessor: Preprocessor):
     return functools.partial(build_model, **{name: value for name, value in given.items() if name in wanted})
 
 
-def build(build_model, preprocessor: Preprocessor):
-    """The case's `build_model(hp)` with default hyperparameters; returns the model and the values used."""
+def fixed_hyperparameters(values: dict):
+    """A `HyperParameters` whose named values are fixed; the rest keep `build_model`'s defaults."""
     import keras_tuner
 
     hp = keras_tuner.HyperParameters()
+    for name, value in values.items():
+        hp.Fixed(name, value)
+    return hp
+
+
+def build(build_model, preprocessor: Preprocessor, hyperparameters: dict | None = None):
+    """The case's `build_model(hp)`, with these values or the defaults; returns the model and every value used."""
+    hp = fixed_hyperparameters(hyperparameters or {})
     model = model_builder(build_model, preprocessor)(hp)
     return model, dict(hp.values)
 
@@ -158,6 +166,67 @@ def versions() -> dict:
 
 
 @dataclass
+class Trained:
+    """A model trained on the training split and scored on the test rows."""
+
+    model: object
+    hyperparameters: dict
+    training: object  # utils.training.TrainingResult
+    metrics: dict
+    y_pred: np.ndarray
+    scores: np.ndarray
+
+
+def train_and_evaluate(build_model, data: Split, run_plan: Plan, hyperparameters: dict | None = None, progress_label: str | None = None) -> Trained:
+    """Seed, build, train with the plan's recipe, and test: the heart of every run, search winner and benchmark fit."""
+    from utils.keras_setup import seed_everything
+    from utils.training import train
+
+    seed_everything(run_plan.seed)
+    model, used = build(build_model, data.preprocessor, hyperparameters)
+    recipe = run_plan.recipe
+    training = train(
+        model,
+        data.X_train,
+        data.y_train,
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        fast=recipe.fast,
+        validation_split=run_plan.validation_split,
+        seed=run_plan.seed,
+        progress_label=progress_label,
+    )
+    metrics, y_pred, scores = evaluate(model, data)
+    metrics.update(seed=run_plan.seed, fit_seconds=round(training.fit_seconds, 3), epochs_run=training.epochs_run, test_rows_in_train=data.test_rows_in_train)
+    return Trained(model, used, training, metrics, y_pred, scores)
+
+
+def save_run(run_dir, case: CaseStudy, run_plan: Plan, data: Split, trained: Trained, recipe_name: str = "kit", title: str | None = None, **extra) -> None:
+    """Write a run folder: config (everything needed to repeat it), metrics, history, model, preprocessing, figures."""
+    from utils import plots, runs
+
+    task = data.preprocessor.task
+    config = {
+        "case": case.name,
+        "csv": str(Path(run_plan.csv).resolve()),
+        "target": run_plan.target,
+        "task": task,
+        "recipe": recipe_name,
+        **asdict(run_plan.recipe),
+        "test_size": run_plan.test_size,
+        "split_seed": run_plan.split_seed,
+        "seed": run_plan.seed,
+        "validation_split": run_plan.validation_split,
+        "dedupe": run_plan.dedupe,
+        "hyperparameters": trained.hyperparameters,
+        **extra,
+        "versions": versions(),
+    }
+    figures = plots.task_figures(task, trained.training.history, data.y_test, trained.y_pred, trained.scores, data.preprocessor.classes, title or case.name)
+    runs.write_run(run_dir, config=config, metrics=trained.metrics, history=trained.training.history, model=trained.model, preprocessor=data.preprocessor, figures=figures)
+
+
+@dataclass
 class RunResult:
     run_dir: Path
     metrics: dict
@@ -166,9 +235,7 @@ class RunResult:
 
 def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) -> RunResult:
     """Everything `python -m casestudies run NAME` does, with `say` for what the learner should read."""
-    from utils import plots, runs
-    from utils.keras_setup import seed_everything
-    from utils.training import train
+    from utils import runs
 
     run_plan = plan(case, settings)
     if settings.out is not None:
@@ -181,38 +248,7 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
         notes.append(warning)
     for note in notes:
         say(note)
-    seed_everything(run_plan.seed)
-    model, hyperparameters = build(build_model, data.preprocessor)
-    recipe = run_plan.recipe
-    training = train(
-        model,
-        data.X_train,
-        data.y_train,
-        epochs=recipe.epochs,
-        batch_size=recipe.batch_size,
-        fast=recipe.fast,
-        validation_split=run_plan.validation_split,
-        seed=run_plan.seed,
-        progress_label=None if settings.quiet else case.name,
-    )
-    metrics, y_pred, scores = evaluate(model, data)
-    metrics.update(seed=run_plan.seed, fit_seconds=round(training.fit_seconds, 3), epochs_run=training.epochs_run, test_rows_in_train=data.test_rows_in_train)
-    config = {
-        "case": case.name,
-        "csv": str(Path(run_plan.csv).resolve()),
-        "target": run_plan.target,
-        "task": dataset.task,
-        "recipe": settings.recipe,
-        **asdict(recipe),
-        "test_size": run_plan.test_size,
-        "split_seed": run_plan.split_seed,
-        "seed": run_plan.seed,
-        "validation_split": run_plan.validation_split,
-        "dedupe": run_plan.dedupe,
-        "hyperparameters": hyperparameters,
-        "versions": versions(),
-    }
-    figures = plots.task_figures(dataset.task, training.history, data.y_test, y_pred, scores, data.preprocessor.classes, case.name)
+    trained = train_and_evaluate(build_model, data, run_plan, progress_label=None if settings.quiet else case.name)
     run_dir = runs.new_run_dir(case.name, settings.runs_root, settings.out)
-    runs.write_run(run_dir, config=config, metrics=metrics, history=training.history, model=model, preprocessor=data.preprocessor, figures=figures)
-    return RunResult(run_dir=run_dir, metrics=metrics, notes=notes)
+    save_run(run_dir, case, run_plan, data, trained, recipe_name=settings.recipe)
+    return RunResult(run_dir=run_dir, metrics=trained.metrics, notes=notes)

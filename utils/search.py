@@ -6,12 +6,13 @@ the whole training split and test it on the held-out test rows beside the defaul
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from utils import experiment
+from utils.experiment import fixed_hyperparameters
 from utils.errors import KitError
 from utils.keras_setup import import_keras, seed_everything
 from utils.training import hold_out_validation, train
@@ -24,14 +25,6 @@ warnings.filterwarnings("ignore", message="Skipping variable loading for optimiz
 
 FIT_SETTINGS = ("batch_size", "epochs")  # grid keys that go to training, not to `build_model`
 QUICK_EPOCHS = 3
-
-
-def fixed_hyperparameters(values: dict):
-    """A `HyperParameters` whose named values are fixed; the rest keep their defaults."""
-    hp = keras_tuner.HyperParameters()
-    for name, value in values.items():
-        hp.Fixed(name, value)
-    return hp
 
 
 def build_with(X, y, build_model, hyperparameters):
@@ -106,40 +99,9 @@ def prepare(case, build_model, settings: experiment.Settings, say=print) -> Sear
     return SearchSetup(run_plan, data, experiment.model_builder(build_model, data.preprocessor))
 
 
-def train_and_test(setup: SearchSetup, hyperparameters: dict, epochs: int, batch_size: int, label: str | None):
-    """Train `build_model` with these values on the whole training split; test it on the test rows."""
-    seed_everything(setup.plan.seed)
-    model = setup.build_model(fixed_hyperparameters(hyperparameters))
-    training = train(
-        model, setup.data.X_train, setup.data.y_train, epochs=epochs, batch_size=batch_size, seed=setup.plan.seed, progress_label=label
-    )
-    metrics, y_pred, scores = experiment.evaluate(model, setup.data)
-    metrics.update(seed=setup.plan.seed, fit_seconds=round(training.fit_seconds, 3), epochs_run=training.epochs_run, test_rows_in_train=setup.data.test_rows_in_train)
-    return model, training, metrics, y_pred, scores
-
-
-def save_best_run(run_dir, setup: SearchSetup, case, hyperparameters, epochs, batch_size, search: dict, trained) -> None:
-    """Write the best model's run folder, like any run's (so `predict --run` takes it)."""
-    from utils import plots, runs
-
-    model, training, metrics, y_pred, scores = trained
-    config = {
-        "case": case.name,
-        "csv": setup.plan.csv,
-        "target": setup.plan.target,
-        "task": setup.data.preprocessor.task,
-        "recipe": "kit",
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "test_size": setup.plan.test_size,
-        "split_seed": setup.plan.split_seed,
-        "seed": setup.plan.seed,
-        "hyperparameters": hyperparameters,
-        "search": search,
-        "versions": experiment.versions(),
-    }
-    figures = plots.task_figures(setup.data.preprocessor.task, training.history, setup.data.y_test, y_pred, scores, setup.data.preprocessor.classes, f"{case.name} (best)")
-    runs.write_run(run_dir, config=config, metrics=metrics, history=training.history, model=model, preprocessor=setup.data.preprocessor, figures=figures)
+def with_training(setup: SearchSetup, epochs: int, batch_size: int) -> experiment.Plan:
+    """The search's plan with the epochs and batch size a configuration trains with."""
+    return replace(setup.plan, recipe=replace(setup.plan.recipe, epochs=epochs, batch_size=batch_size))
 
 
 def comparison_table(metric_keys, default: dict, best: dict, best_label: str) -> str:
@@ -202,16 +164,18 @@ def grid_search(case, build_model, grid: list[dict], settings: experiment.Settin
     best = search.cv_results_["params"][search.best_index_]
     best_hp, best_fit = best["model_kwargs"]["hyperparameters"], {k: v for k, v in best["fit_kwargs"].items() if k != "seed"}
     say(f"Best: {best_hp} {best_fit}; retraining it on all {len(setup.data.y_train)} training rows")
-    trained_best = train_and_test(setup, best_hp, best_fit["epochs"], best_fit["batch_size"], None if settings.quiet else f"{case.name} best")
-    _, _, default_metrics, _, _ = train_and_test(setup, {}, defaults["epochs"], defaults["batch_size"], None if settings.quiet else f"{case.name} default")
-    say(comparison_table(METRIC_KEYS[task], default_metrics, trained_best[2], "grid best"))
+    best_plan = with_training(setup, best_fit["epochs"], best_fit["batch_size"])
+    best = experiment.train_and_evaluate(setup.build_model, setup.data, best_plan, best_hp, None if settings.quiet else f"{case.name} best")
+    default_plan = with_training(setup, defaults["epochs"], defaults["batch_size"])
+    default = experiment.train_and_evaluate(setup.build_model, setup.data, default_plan, None, None if settings.quiet else f"{case.name} default")
+    say(comparison_table(METRIC_KEYS[task], default.metrics, best.metrics, "grid best"))
 
     run_dir = runs.new_run_dir(f"{case.name}-grid", settings.runs_root, settings.out)
     table.to_csv(run_dir / "grid_results.csv", index=False)
-    save_best_run(run_dir, setup, case, best_hp, best_fit["epochs"], best_fit["batch_size"], {"kind": "grid", "cv": cv, "configurations": len(param_grid)}, trained_best)
-    runs.write_json(run_dir / "comparison.json", {"default": default_metrics, "best": trained_best[2], "best_hyperparameters": best_hp, "best_fit": best_fit})
+    experiment.save_run(run_dir, case, best_plan, setup.data, best, title=f"{case.name} (best)", search={"kind": "grid", "cv": cv, "configurations": len(param_grid)})
+    runs.write_json(run_dir / "comparison.json", {"default": default.metrics, "best": best.metrics, "best_hyperparameters": best_hp, "best_fit": best_fit})
     say(f"Saved to {run_dir}")
-    return {"run_dir": run_dir, "table": table, "best_hyperparameters": best_hp, "best_fit": best_fit, "default": default_metrics, "best": trained_best[2]}
+    return {"run_dir": run_dir, "table": table, "best_hyperparameters": best_hp, "best_fit": best_fit, "default": default.metrics, "best": best.metrics}
 
 
 # --------------------------------------------------------------------------- Keras Tuner
@@ -455,12 +419,12 @@ def report(case, setup: SearchSetup, tuner, search_dir, record: dict, settings, 
     best_trial = tuner.oracle.trials[completed.iloc[0]["trial"]]
     best_hp = {name: value for name, value in best_trial.hyperparameters.values.items() if not name.startswith("tuner/")}
     say(f"Best trial {best_trial.trial_id}: {best_hp}; retraining it on all {len(setup.data.y_train)} training rows")
-    label = None if settings.quiet else f"{case.name} best"
-    trained_best = train_and_test(setup, best_hp, record["epochs"], record["batch_size"], label)
-    _, _, default_metrics, _, _ = train_and_test(setup, {}, record["epochs"], record["batch_size"], None if settings.quiet else f"{case.name} default")
-    say(comparison_table(METRIC_KEYS[setup.data.preprocessor.task], default_metrics, trained_best[2], "tuned"))
+    trial_plan = with_training(setup, record["epochs"], record["batch_size"])
+    best = experiment.train_and_evaluate(setup.build_model, setup.data, trial_plan, best_hp, None if settings.quiet else f"{case.name} best")
+    default = experiment.train_and_evaluate(setup.build_model, setup.data, trial_plan, None, None if settings.quiet else f"{case.name} default")
+    say(comparison_table(METRIC_KEYS[setup.data.preprocessor.task], default.metrics, best.metrics, "tuned"))
     best_dir = runs.new_run_dir("best_model", search_dir)
-    save_best_run(best_dir, setup, case, best_hp, record["epochs"], record["batch_size"], {"kind": record["tuner"], "folder": str(search_dir)}, trained_best)
-    runs.write_json(search_dir / "comparison.json", {"default": default_metrics, "tuned": trained_best[2], "best_hyperparameters": best_hp})
+    experiment.save_run(best_dir, case, trial_plan, setup.data, best, title=f"{case.name} (best)", search={"kind": record["tuner"], "folder": str(search_dir)})
+    runs.write_json(search_dir / "comparison.json", {"default": default.metrics, "tuned": best.metrics, "best_hyperparameters": best_hp})
     say(f"Saved to {search_dir} (best model: {best_dir})")
-    return {"search_dir": search_dir, "best_dir": best_dir, "table": table, "best_hyperparameters": best_hp, "default": default_metrics, "tuned": trained_best[2]}
+    return {"search_dir": search_dir, "best_dir": best_dir, "table": table, "best_hyperparameters": best_hp, "default": default.metrics, "tuned": best.metrics}
