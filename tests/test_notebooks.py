@@ -20,7 +20,10 @@ def quick(notebook):
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda path: path.stem)
-def test_notebook_runs_cleanly(path, tmp_path):
+def test_notebook_runs_cleanly(path, tmp_path, monkeypatch):
+    # The kernel inherits this process's environment: drop the Agg backend that in-process CLI
+    # calls set, so figures show inline as they do for a student.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     notebook = nbformat.read(path, as_version=4)
     assert all(not cell.get("outputs") and not cell.get("execution_count") for cell in notebook.cells if cell.cell_type == "code"), "commit notebooks with outputs cleared"
     # Run in a scratch folder, so the runs and searches a notebook writes stay out of the repository.

@@ -33,7 +33,7 @@ def import_keras():
     if "keras" not in sys.modules:
         with _stderr_silenced():
             import keras  # noqa: F401
-            import tensorflow  # noqa: F401  (on every backend: the kit feeds batches through tf.data)
+            import tensorflow  # noqa: F401  (on every backend: on JAX the kit feeds batches through tf.data)
         import absl.logging
 
         absl.logging.set_verbosity(absl.logging.ERROR)

@@ -1,11 +1,18 @@
 """Train a compiled model, the course's way or the kit's faster way, with visible progress.
 
 Both ways hold back the last `validation_split` of the training rows (as Keras's own
-`validation_split` does) for the learning curves, and make the same number of updates.
-The kit's way feeds the same batches through `tf.data` and runs several epochs per call
-(`steps_per_execution`): on tiny models nearly all of `fit`'s time is its per-step and
-per-epoch overhead, not arithmetic. The history then has a point every few epochs
-(about `HISTORY_POINTS` in all), each the mean over those epochs' batches.
+`validation_split` does) for the learning curves, and make the same updates: every epoch
+shuffles the fit rows and steps through them in batches, the last one possibly smaller.
+
+The course's way is a plain `model.fit`. On tiny models nearly all of its time is per-step
+and per-epoch overhead, not arithmetic, so the kit's way (on TensorFlow) runs several epochs
+as one compiled graph: the rows stay in memory, each batch is gathered in place, and one
+call does the shuffling, the forward pass, the gradients and the optimizer's updates for all
+of them. The history then has a point every few epochs (about `HISTORY_POINTS` in all), each
+measuring loss and metrics on the fit rows and the validation rows with the weights at that
+point (`fit` reports a running mean over the epoch's batches instead). Keras callbacks work
+as in `fit`, with one "epoch" per point. On other backends the kit runs several epochs per
+`fit` call through `steps_per_execution` instead.
 """
 
 import math
@@ -71,6 +78,68 @@ def hold_out_validation(X: np.ndarray, y: np.ndarray, validation_split: float):
     return (X[:-count], y[:-count]), (X[-count:], y[-count:])
 
 
+def _tensors(arrays):
+    """Features and targets as tensors; floats as float32, as `fit` would convert them."""
+    import tensorflow as tf
+
+    return [tf.constant(array.astype("float32") if array.dtype.kind == "f" else array) for array in arrays]
+
+
+def _train_in_graph(model, fit_part, validation, epochs: int, per_call: int, batch_size: int, seed: int, callbacks) -> dict[str, list[float]]:
+    """The kit's way on TensorFlow: `per_call` epochs per call of one traced function, then the logs."""
+    import tensorflow as tf
+
+    X, y = _tensors(fit_part)
+    rows, steps = len(fit_part[0]), math.ceil(len(fit_part[0]) / batch_size)
+    # Build the model, its metrics and its optimizer's variables now, so the graph is traced once.
+    model.test_step((X[:1], y[:1]))
+    weights = model.trainable_variables
+    model.optimizer.build(weights)
+
+    def measure(x, y, prefix=""):
+        model.reset_metrics()
+        model.test_step((x, y))
+        return {prefix + name: value for name, value in model.get_metrics_result().items()}
+
+    def run_epochs(first_epoch):
+        def epoch(number):
+            order = tf.random.experimental.stateless_shuffle(tf.range(rows), seed=tf.stack([tf.constant(seed, tf.int64), tf.cast(number, tf.int64)]))
+
+            def step(index):
+                batch = order[index * batch_size : tf.minimum((index + 1) * batch_size, rows)]
+                x_batch, y_batch = tf.gather(X, batch), tf.gather(y, batch)
+                with tf.GradientTape() as tape:
+                    loss = model.compute_loss(x_batch, y_batch, model(x_batch, training=True), training=True)
+                model.optimizer.apply(tape.gradient(loss, weights), weights)
+                return (index + 1,)
+
+            tf.while_loop(lambda index: index < steps, step, (tf.constant(0),))
+            return (number + 1,)
+
+        tf.while_loop(lambda number: number < first_epoch + per_call, epoch, (first_epoch,))
+        logs = measure(X, y)
+        if validation is not None:
+            logs.update(measure(*_tensors(validation), prefix="val_"))
+        return logs
+
+    run_epochs = tf.function(run_epochs, autograph=False)
+    model.stop_training = False
+    callbacks.on_train_begin()
+    history, logs = {}, {}
+    for point in range(epochs // per_call):
+        callbacks.on_epoch_begin(point)
+        callbacks.on_train_batch_begin(0)
+        logs = {name: float(value) for name, value in run_epochs(tf.constant(point * per_call)).items()}
+        callbacks.on_train_batch_end(0, logs)
+        callbacks.on_epoch_end(point, logs)
+        for name, value in logs.items():
+            history.setdefault(name, []).append(value)
+        if model.stop_training:
+            break
+    callbacks.on_train_end(logs)
+    return history
+
+
 def _fast_datasets(train, validation, batch_size: int, seed: int):
     import tensorflow as tf
 
@@ -114,17 +183,20 @@ def train(
     if progress_label:
         callbacks.append(EpochProgress(progress_label, epochs, per_call))
     start = time.perf_counter()
-    if fast:
+    if fast and keras.backend.backend() == "tensorflow":
+        callback_list = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs // per_call, verbose=0)
+        history = _train_in_graph(model, fit_part, validation, epochs, per_call, batch_size, seed, callback_list)
+    elif fast:
         steps = math.ceil(len(fit_part[0]) / batch_size) * per_call
         # Set before the first fit builds the train function: one call runs `per_call` epochs.
         model.steps_per_execution = steps
         batches, validation = _fast_datasets(fit_part, validation, batch_size, seed)
         history = model.fit(
             batches, epochs=epochs // per_call, steps_per_epoch=steps, validation_data=validation, callbacks=callbacks, shuffle=False, verbose=0
-        )
+        ).history
     else:
-        history = model.fit(*fit_part, epochs=epochs, batch_size=batch_size, validation_data=validation, callbacks=callbacks, verbose=0)
+        history = model.fit(*fit_part, epochs=epochs, batch_size=batch_size, validation_data=validation, callbacks=callbacks, verbose=0).history
     fit_seconds = time.perf_counter() - start
-    points = len(history.history.get("loss", []))
-    values = {name: [float(value) for value in series] for name, series in history.history.items()}
+    points = len(history.get("loss", []))
+    values = {name: [float(value) for value in series] for name, series in history.items()}
     return TrainingResult(history={"epoch": [(point + 1) * per_call for point in range(points)], **values}, fit_seconds=fit_seconds)
