@@ -85,12 +85,14 @@ def _tensors(arrays):
     return [tf.constant(array.astype("float32") if array.dtype.kind == "f" else array) for array in arrays]
 
 
-def _train_in_graph(model, fit_part, validation, epochs: int, per_call: int, batch_size: int, seed: int, callbacks) -> dict[str, list[float]]:
+def _train_in_graph(model, fit_part, validation, epochs: int, per_call: int, batch_size: int, seed: int, callbacks: list) -> dict[str, list[float]]:
     """The kit's way on TensorFlow: `per_call` epochs per call of one traced function, then the logs."""
     import tensorflow as tf
 
     X, y = _tensors(fit_part)
-    rows, steps = len(fit_part[0]), math.ceil(len(fit_part[0]) / batch_size)
+    validation = None if validation is None else _tensors(validation)
+    rows = len(fit_part[0])
+    steps = math.ceil(rows / batch_size)
     # Build the model, its metrics and its optimizer's variables now, so the graph is traced once.
     model.test_step((X[:1], y[:1]))
     weights = model.trainable_variables
@@ -119,10 +121,11 @@ def _train_in_graph(model, fit_part, validation, epochs: int, per_call: int, bat
         tf.while_loop(lambda number: number < first_epoch + per_call, epoch, (first_epoch,))
         logs = measure(X, y)
         if validation is not None:
-            logs.update(measure(*_tensors(validation), prefix="val_"))
+            logs.update(measure(*validation, prefix="val_"))
         return logs
 
     run_epochs = tf.function(run_epochs, autograph=False)
+    callbacks = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs // per_call, verbose=0)
     model.stop_training = False
     callbacks.on_train_begin()
     history, logs = {}, {}
@@ -184,8 +187,7 @@ def train(
         callbacks.append(EpochProgress(progress_label, epochs, per_call))
     start = time.perf_counter()
     if fast and keras.backend.backend() == "tensorflow":
-        callback_list = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs // per_call, verbose=0)
-        history = _train_in_graph(model, fit_part, validation, epochs, per_call, batch_size, seed, callback_list)
+        history = _train_in_graph(model, fit_part, validation, epochs, per_call, batch_size, seed, callbacks)
     elif fast:
         steps = math.ceil(len(fit_part[0]) / batch_size) * per_call
         # Set before the first fit builds the train function: one call runs `per_call` epochs.
