@@ -23,7 +23,6 @@ import time
 import warnings
 from dataclasses import replace
 
-
 from utils import experiment
 from utils.evaluation import score
 

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from utils import experiment
-from utils.experiment import fixed_hyperparameters
 from utils.errors import KitError
 from utils.keras_setup import import_keras, seed_everything
 from utils.training import hold_out_validation, train
@@ -29,7 +28,7 @@ QUICK_EPOCHS = 3
 
 def build_with(X, y, build_model, hyperparameters):
     """The model callable Keras's scikit-learn wrappers call with `X`, `y` and `model_kwargs`."""
-    return build_model(fixed_hyperparameters(hyperparameters))
+    return build_model(experiment.fixed_hyperparameters(hyperparameters))
 
 
 class KitTraining:
@@ -148,7 +147,7 @@ def grid_search(case, build_model, grid: list[dict], settings: experiment.Settin
 
     sign = 1 if classifier else -1
     score_name = "accuracy" if classifier else "rmse"
-    default_hp = fixed_hyperparameters({})
+    default_hp = experiment.fixed_hyperparameters({})
     setup.build_model(default_hp)  # what a configuration uses for a name its grid doesn't list
     searched = sorted({name for point in points for name in point if name not in FIT_SETTINGS})
     results = []
@@ -161,8 +160,8 @@ def grid_search(case, build_model, grid: list[dict], settings: experiment.Settin
     table = pd.DataFrame(results).sort_values("rank", kind="stable")
     say(format_table(list(table.columns), table.astype(object).where(table.notna(), None).values.tolist()))
 
-    best = search.cv_results_["params"][search.best_index_]
-    best_hp, best_fit = best["model_kwargs"]["hyperparameters"], {k: v for k, v in best["fit_kwargs"].items() if k != "seed"}
+    best_params = search.cv_results_["params"][search.best_index_]
+    best_hp, best_fit = best_params["model_kwargs"]["hyperparameters"], {k: v for k, v in best_params["fit_kwargs"].items() if k != "seed"}
     say(f"Best: {best_hp} {best_fit}; retraining it on all {len(setup.data.y_train)} training rows")
     best_plan = with_training(setup, best_fit["epochs"], best_fit["batch_size"])
     best = experiment.train_and_evaluate(setup.build_model, setup.data, best_plan, best_hp, None if settings.quiet else f"{case.name} best")
