@@ -17,5 +17,7 @@ def load_case(name: str):
     if name not in CASE_STUDIES:
         close = difflib.get_close_matches(name, CASE_STUDIES, n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise KitError(f"Unknown case study {name!r}: choose one of {', '.join(CASE_STUDIES)} (or all).{hint}")
+        raise KitError(
+            f"Unknown case study {name!r}: choose one of {', '.join(CASE_STUDIES)} (or all).{hint}"
+        )
     return importlib.import_module(f"casestudies.{name}")

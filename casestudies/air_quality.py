@@ -32,7 +32,12 @@ CASE = CaseStudy(
 # The grid search tries every combination in each dict (scikit-learn's `param_grid` style).
 GRID = [
     {"units_1": [10, 32], "hidden_layers": [1, 2], "learning_rate": [1e-2, 1e-3]},
-    {"optimizer": ["rmsprop", "sgd"], "learning_rate": [1e-3], "batch_size": [8, 32], "epochs": [100]},
+    {
+        "optimizer": ["rmsprop", "sgd"],
+        "learning_rate": [1e-3],
+        "batch_size": [8, 32],
+        "epochs": [100],
+    },
 ]
 
 
@@ -43,14 +48,21 @@ def build_model(hp):
     activation = hp.Choice("activation", ["relu", "tanh"], default="relu")
     model = keras.Sequential()
     for layer in range(hp.Int("hidden_layers", 1, 3, default=2)):
-        model.add(keras.layers.Dense(hp.Int(f"units_{layer + 1}", 2, 64, step=2, default=(10, 8, 8)[layer]), activation=activation))
+        model.add(
+            keras.layers.Dense(
+                hp.Int(f"units_{layer + 1}", 2, 64, step=2, default=(10, 8, 8)[layer]),
+                activation=activation,
+            )
+        )
     model.add(keras.layers.Dense(1, activation="linear"))
     optimizer = hp.Choice("optimizer", ["adam", "rmsprop", "sgd"], default="adam")
     # 1e-2, not Adam's 1e-3: 77 training rows make only 2 batches an epoch, and 200 small
     # steps leave the model worse than predicting the mean.
     learning_rate = hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-2)
     model.compile(
-        optimizer=keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": learning_rate}}),
+        optimizer=keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": learning_rate}}
+        ),
         loss="mse",
         metrics=["mae"],
     )

@@ -27,7 +27,9 @@ def whole_number(minimum: int):
     def parse(text: str) -> int:
         value = _number(text, int)
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, not {text}")
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of at least {minimum}, not {text}"
+            )
         return value
 
     return parse
@@ -39,7 +41,9 @@ positive_int, non_negative_int, at_least_two = whole_number(1), whole_number(0),
 def fraction(text: str) -> float:
     value = _number(text, float)
     if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1 (e.g. 0.2), not {text}")
+        raise argparse.ArgumentTypeError(
+            f"must be a fraction between 0 and 1 (e.g. 0.2), not {text}"
+        )
     return value
 
 
@@ -54,37 +58,94 @@ def _number(text: str, kind):
     try:
         return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a {'whole ' if kind is int else ''}number, not {text!r}"
+        ) from None
 
 
 def add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--recipe", choices=RECIPES, default="kit", help="kit: scaled, stratified, fast (default); course: the course notebook's recipe")
-    parser.add_argument("--epochs", type=positive_int, help="training epochs (default: the recipe's)")
+    parser.add_argument(
+        "--recipe",
+        choices=RECIPES,
+        default="kit",
+        help="kit: scaled, stratified, fast (default); course: the course notebook's recipe",
+    )
+    parser.add_argument(
+        "--epochs", type=positive_int, help="training epochs (default: the recipe's)"
+    )
     parser.add_argument("--batch-size", type=positive_int, help="mini-batch size (default: 32)")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed for weights and shuffling (default: 0)")
-    parser.add_argument("--test-size", type=fraction, help="share of rows held out for testing, as train_test_split's test_size")
-    parser.add_argument("--split-seed", type=non_negative_int, help="train_test_split's random_state (default: the case's)")
-    parser.add_argument("--no-stratify", dest="stratify", action="store_false", default=None, help="plain split, as the course made it")
-    parser.add_argument("--validation-split", type=validation_fraction, default=0.2, help="share of training rows kept for learning curves (default: 0.2)")
-    parser.add_argument("--dedupe", action="store_true", help="drop duplicate rows before splitting")
-    parser.add_argument("--out", help="write the run here (a new or empty folder) instead of runs/NAME-DATE-TIME")
-    parser.add_argument("--quick", action="store_true", help="a few epochs only, to check that everything runs")
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed for weights and shuffling (default: 0)",
+    )
+    parser.add_argument(
+        "--test-size",
+        type=fraction,
+        help="share of rows held out for testing, as train_test_split's test_size",
+    )
+    parser.add_argument(
+        "--split-seed",
+        type=non_negative_int,
+        help="train_test_split's random_state (default: the case's)",
+    )
+    parser.add_argument(
+        "--no-stratify",
+        dest="stratify",
+        action="store_false",
+        default=None,
+        help="plain split, as the course made it",
+    )
+    parser.add_argument(
+        "--validation-split",
+        type=validation_fraction,
+        default=0.2,
+        help="share of training rows kept for learning curves (default: 0.2)",
+    )
+    parser.add_argument(
+        "--dedupe", action="store_true", help="drop duplicate rows before splitting"
+    )
+    parser.add_argument(
+        "--out", help="write the run here (a new or empty folder) instead of runs/NAME-DATE-TIME"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a few epochs only, to check that everything runs"
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
 
 
 def add_search_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed for the search and the weights (default: 0)")
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed for the search and the weights (default: 0)",
+    )
     parser.add_argument("--test-size", type=fraction, help="share of rows held out for testing")
-    parser.add_argument("--split-seed", type=non_negative_int, help="train_test_split's random_state (default: the case's)")
-    parser.add_argument("--csv", help="your own CSV instead of the shipped data (same kind of task)")
+    parser.add_argument(
+        "--split-seed",
+        type=non_negative_int,
+        help="train_test_split's random_state (default: the case's)",
+    )
+    parser.add_argument(
+        "--csv", help="your own CSV instead of the shipped data (same kind of task)"
+    )
     parser.add_argument("--target", help="the target column of --csv (default: the case's)")
-    parser.add_argument("--quick", action="store_true", help="a tiny search, to check that everything runs")
+    parser.add_argument(
+        "--quick", action="store_true", help="a tiny search, to check that everything runs"
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="python -m casestudies", description="Keras case studies: train, evaluate and use small neural networks.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
+    parser = Parser(
+        prog="python -m casestudies",
+        description="Keras case studies: train, evaluate and use small neural networks.",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=Parser, metavar="COMMAND"
+    )
 
     commands.add_parser("list", help="the case studies, their task, data and rows")
 
@@ -97,41 +158,109 @@ def build_parser() -> Parser:
     fit = commands.add_parser("fit", help="train and evaluate a model on any CSV")
     fit.add_argument("--csv", required=True, help="the CSV file")
     fit.add_argument("--target", required=True, help="the column to predict")
-    fit.add_argument("--task", choices=("auto", *TASKS), default="auto", help="default: inferred from the target, and said")
+    fit.add_argument(
+        "--task",
+        choices=("auto", *TASKS),
+        default="auto",
+        help="default: inferred from the target, and said",
+    )
     add_training_options(fit)
 
-    grid = commands.add_parser("grid", help="grid search (GridSearchCV, k-fold) over a case study's hyperparameters")
+    grid = commands.add_parser(
+        "grid", help="grid search (GridSearchCV, k-fold) over a case study's hyperparameters"
+    )
     grid.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}")
-    grid.add_argument("--cv", type=at_least_two, default=3, help="folds of cross-validation (default: 3)")
-    grid.add_argument("--n-jobs", type=positive_int, default=1, help="configurations fitted in parallel (default: 1)")
+    grid.add_argument(
+        "--cv", type=at_least_two, default=3, help="folds of cross-validation (default: 3)"
+    )
+    grid.add_argument(
+        "--n-jobs",
+        type=positive_int,
+        default=1,
+        help="configurations fitted in parallel (default: 1)",
+    )
     add_search_options(grid)
 
-    tune = commands.add_parser("tune", help="Keras Tuner search over a case study's hyperparameters")
+    tune = commands.add_parser(
+        "tune", help="Keras Tuner search over a case study's hyperparameters"
+    )
     tune.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}")
-    tune.add_argument("--tuner", choices=("random", "hyperband", "bayesian", "grid"), help="search strategy (default: random)")
-    tune.add_argument("--max-trials", type=positive_int, default=10, help="trials to run (default: 10; Hyperband sets its own)")
-    tune.add_argument("--executions-per-trial", type=positive_int, default=1, help="trainings per trial, averaged (default: 1)")
+    tune.add_argument(
+        "--tuner",
+        choices=("random", "hyperband", "bayesian", "grid"),
+        help="search strategy (default: random)",
+    )
+    tune.add_argument(
+        "--max-trials",
+        type=positive_int,
+        default=10,
+        help="trials to run (default: 10; Hyperband sets its own)",
+    )
+    tune.add_argument(
+        "--executions-per-trial",
+        type=positive_int,
+        default=1,
+        help="trainings per trial, averaged (default: 1)",
+    )
     tune.add_argument("--epochs", type=positive_int, help="epochs per trial (default: the case's)")
     tune.add_argument("--resume", metavar="DIR", help="continue the interrupted search in DIR")
-    tune.add_argument("--workers", type=positive_int, help="run the trials in a local chief + this many workers (on 127.0.0.1)")
-    tune.add_argument("--chief", action="store_true", help="serve the oracle for workers on other machines (needs --oracle-address)")
-    tune.add_argument("--worker", action="store_true", help="run trials for the chief at --oracle-address")
-    tune.add_argument("--oracle-address", metavar="HOST:PORT", help="where the chief listens (an address of this machine for --chief)")
+    tune.add_argument(
+        "--workers",
+        type=positive_int,
+        help="run the trials in a local chief + this many workers (on 127.0.0.1)",
+    )
+    tune.add_argument(
+        "--chief",
+        action="store_true",
+        help="serve the oracle for workers on other machines (needs --oracle-address)",
+    )
+    tune.add_argument(
+        "--worker", action="store_true", help="run trials for the chief at --oracle-address"
+    )
+    tune.add_argument(
+        "--oracle-address",
+        metavar="HOST:PORT",
+        help="where the chief listens (an address of this machine for --chief)",
+    )
     add_search_options(tune)
 
-    bench = commands.add_parser("bench", help="benchmark: the kit's training against the course recipe and scikit-learn")
-    bench.add_argument("name", metavar="NAME", nargs="?", default="all", help=f"one of {', '.join(CASE_STUDIES)}, or all (default)")
-    bench.add_argument("--seeds", type=positive_int, default=3, help="seeds per contender (default: 3)")
-    bench.add_argument("--csv", help="benchmark on your own CSV (with NAME: that case's model; without: the generic one)")
+    bench = commands.add_parser(
+        "bench", help="benchmark: the kit's training against the course recipe and scikit-learn"
+    )
+    bench.add_argument(
+        "name",
+        metavar="NAME",
+        nargs="?",
+        default="all",
+        help=f"one of {', '.join(CASE_STUDIES)}, or all (default)",
+    )
+    bench.add_argument(
+        "--seeds", type=positive_int, default=3, help="seeds per contender (default: 3)"
+    )
+    bench.add_argument(
+        "--csv",
+        help="benchmark on your own CSV (with NAME: that case's model; without: the generic one)",
+    )
     bench.add_argument("--target", help="the target column of --csv")
-    bench.add_argument("--task", choices=("auto", *TASKS), help="the task of --csv without NAME (default: auto)")
-    bench.add_argument("--quick", action="store_true", help="1 seed, a few epochs: checks the benchmark runs, measures nothing")
-    bench.add_argument("--out", help="write bench.json here (a new or empty folder) instead of runs/bench-DATE-TIME")
+    bench.add_argument(
+        "--task", choices=("auto", *TASKS), help="the task of --csv without NAME (default: auto)"
+    )
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 seed, a few epochs: checks the benchmark runs, measures nothing",
+    )
+    bench.add_argument(
+        "--out",
+        help="write bench.json here (a new or empty folder) instead of runs/bench-DATE-TIME",
+    )
 
     predict = commands.add_parser("predict", help="predict new rows with a saved run")
     predict.add_argument("--run", required=True, help="a run folder written by run or fit")
     predict.add_argument("--csv", required=True, help="rows to predict, with the model's columns")
-    predict.add_argument("--out", help="write the predictions to this new CSV file (default: print them)")
+    predict.add_argument(
+        "--out", help="write the predictions to this new CSV file (default: print them)"
+    )
     return parser
 
 
@@ -159,7 +288,9 @@ def print_result(case, result) -> None:
     from utils.report import metrics_table
 
     metrics = result.metrics
-    print(f"\n{case.title}: {metrics['n_train']} training rows, {metrics['n_test']} test rows, {metrics['epochs_run']} epochs in {metrics['fit_seconds']:.1f} s")
+    print(
+        f"\n{case.title}: {metrics['n_train']} training rows, {metrics['n_test']} test rows, {metrics['epochs_run']} epochs in {metrics['fit_seconds']:.1f} s"
+    )
     print(metrics_table(metrics, METRIC_KEYS[metrics["task"]]))
     print(f"Saved to {result.run_dir}\n")
 
@@ -181,14 +312,20 @@ def command_run(args) -> None:
 
     names = CASE_STUDIES if args.name == "all" else (args.name,)
     if args.name == "all" and (args.csv or args.target):
-        raise KitError("--csv and --target go with one case study, not all: e.g. `run diabetes --csv FILE`.")
+        raise KitError(
+            "--csv and --target go with one case study, not all: e.g. `run diabetes --csv FILE`."
+        )
     modules = [load_case(name) for name in names]
     if args.out and len(modules) > 1:
         from utils.runs import check_out_dir
 
         check_out_dir(args.out)
     for module in modules:
-        out = args.out if len(modules) == 1 or not args.out else str(Path(args.out) / module.CASE.name)
+        out = (
+            args.out
+            if len(modules) == 1 or not args.out
+            else str(Path(args.out) / module.CASE.name)
+        )
         settings = settings_from(args, csv=args.csv, target=args.target, out=out)
         result = run_experiment(module.CASE, module.build_model, settings)
         print_result(module.CASE, result)
@@ -209,7 +346,9 @@ def command_predict(args) -> None:
 
     out = Path(args.out) if args.out else None
     if out is not None and out.exists():
-        raise KitError(f"{out} already exists; predictions never overwrite a file. Choose a new --out file.")
+        raise KitError(
+            f"{out} already exists; predictions never overwrite a file. Choose a new --out file."
+        )
     predictions, notes = predict_csv(args.run, args.csv)
     for note in notes:
         print(note, file=sys.stderr)
@@ -223,29 +362,59 @@ def command_predict(args) -> None:
 def search_settings(args):
     from utils.experiment import Settings
 
-    return Settings(seed=args.seed, test_size=args.test_size, split_seed=args.split_seed, csv=args.csv, target=args.target, quick=args.quick, quiet=args.quiet)
+    return Settings(
+        seed=args.seed,
+        test_size=args.test_size,
+        split_seed=args.split_seed,
+        csv=args.csv,
+        target=args.target,
+        quick=args.quick,
+        quiet=args.quiet,
+    )
 
 
 def command_grid(args) -> None:
     from utils.search import grid_search
 
     module = load_case(args.name)
-    grid_search(module.CASE, module.build_model, module.GRID, search_settings(args), cv=args.cv, n_jobs=args.n_jobs)
+    grid_search(
+        module.CASE,
+        module.build_model,
+        module.GRID,
+        search_settings(args),
+        cv=args.cv,
+        n_jobs=args.n_jobs,
+    )
 
 
 def command_tune(args) -> None:
     module = load_case(args.name)
     if args.chief or args.worker:
         if not args.oracle_address:
-            raise KitError("--chief and --worker need --oracle-address HOST:PORT (the chief's address; no default, so nothing listens where you did not ask).")
+            raise KitError(
+                "--chief and --worker need --oracle-address HOST:PORT (the chief's address; no default, so nothing listens where you did not ask)."
+            )
         host, _, port = args.oracle_address.rpartition(":")
         if not host or not port.isdigit():
-            raise KitError(f"--oracle-address must look like HOST:PORT (e.g. 192.168.1.20:8000), not {args.oracle_address!r}.")
+            raise KitError(
+                f"--oracle-address must look like HOST:PORT (e.g. 192.168.1.20:8000), not {args.oracle_address!r}."
+            )
         if args.chief and host in ("0.0.0.0", "::", "[::]"):
-            print("warning: the oracle will listen on every network interface of this machine; it has no authentication.", file=sys.stderr)
+            print(
+                "warning: the oracle will listen on every network interface of this machine; it has no authentication.",
+                file=sys.stderr,
+            )
         if args.worker and not args.resume:
-            raise KitError("--worker needs --resume DIR: the search folder the chief uses (shared between the machines).")
-        os.environ.update(KERASTUNER_TUNER_ID="chief" if args.chief else f"tuner-{os.uname().nodename}-{os.getpid()}", KERASTUNER_ORACLE_IP=host, KERASTUNER_ORACLE_PORT=port)
+            raise KitError(
+                "--worker needs --resume DIR: the search folder the chief uses (shared between the machines)."
+            )
+        os.environ.update(
+            KERASTUNER_TUNER_ID="chief"
+            if args.chief
+            else f"tuner-{os.uname().nodename}-{os.getpid()}",
+            KERASTUNER_ORACLE_IP=host,
+            KERASTUNER_ORACLE_PORT=port,
+        )
     from utils.search import tune
 
     tune(
@@ -273,18 +442,34 @@ def command_bench(args) -> None:
         case = custom.case_for(args.csv, args.target, args.task or "auto")
         cases, task = [(case, custom.build_model)], args.task or "auto"
     else:
-        cases, task = [(load_case(name).CASE, load_case(name).build_model) for name in (CASE_STUDIES if args.name == "all" else (args.name,))], None
+        cases, task = (
+            [
+                (load_case(name).CASE, load_case(name).build_model)
+                for name in (CASE_STUDIES if args.name == "all" else (args.name,))
+            ],
+            None,
+        )
     if args.out:
         runs.check_out_dir(args.out)
     seeds = range(1 if args.quick else args.seeds)
-    report = bench(cases, Settings(csv=args.csv, target=args.target, task=task, quick=args.quick), seeds)
+    report = bench(
+        cases, Settings(csv=args.csv, target=args.target, task=task, quick=args.quick), seeds
+    )
     report["startup"] = startup_report(args.quick)
     run_dir = runs.new_run_dir("bench", out=args.out)
     runs.write_json(run_dir / "bench.json", report)
     print(f"Saved to {run_dir / 'bench.json'}")
 
 
-COMMANDS = {"bench": command_bench, "list": command_list, "run": command_run, "fit": command_fit, "predict": command_predict, "grid": command_grid, "tune": command_tune}
+COMMANDS = {
+    "bench": command_bench,
+    "list": command_list,
+    "run": command_run,
+    "fit": command_fit,
+    "predict": command_predict,
+    "grid": command_grid,
+    "tune": command_tune,
+}
 
 
 def main(argv=None) -> int:

@@ -54,12 +54,19 @@ def build_model(hp, task, num_classes=2):
     hidden_activation = hp.Choice("activation", ["relu", "tanh"], default="relu")
     model = keras.Sequential()
     for layer in range(hp.Int("hidden_layers", 1, 3, default=2)):
-        model.add(keras.layers.Dense(hp.Int(f"units_{layer + 1}", 4, 64, step=4, default=(32, 16, 16)[layer]), activation=hidden_activation))
+        model.add(
+            keras.layers.Dense(
+                hp.Int(f"units_{layer + 1}", 4, 64, step=4, default=(32, 16, 16)[layer]),
+                activation=hidden_activation,
+            )
+        )
     model.add(keras.layers.Dense(units or num_classes, activation=activation))
     optimizer = hp.Choice("optimizer", ["adam", "rmsprop", "sgd"], default="adam")
     learning_rate = hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-3)
     model.compile(
-        optimizer=keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": learning_rate}}),
+        optimizer=keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": learning_rate}}
+        ),
         loss=loss,
         metrics=[metric],
     )

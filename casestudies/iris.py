@@ -30,7 +30,13 @@ CASE = CaseStudy(
 # The grid search tries every combination in each dict (scikit-learn's `param_grid` style).
 GRID = [
     {"units_1": [4, 10, 32], "learning_rate": [1e-2, 1e-3]},
-    {"hidden_layers": [2], "activation": ["tanh"], "optimizer": ["rmsprop", "sgd"], "batch_size": [8, 32], "epochs": [50]},
+    {
+        "hidden_layers": [2],
+        "activation": ["tanh"],
+        "optimizer": ["rmsprop", "sgd"],
+        "batch_size": [8, 32],
+        "epochs": [50],
+    },
 ]
 
 
@@ -41,12 +47,18 @@ def build_model(hp, num_classes=3):
     activation = hp.Choice("activation", ["relu", "tanh"], default="relu")
     model = keras.Sequential()
     for layer in range(hp.Int("hidden_layers", 1, 3, default=1)):
-        model.add(keras.layers.Dense(hp.Int(f"units_{layer + 1}", 2, 64, step=2, default=10), activation=activation))
+        model.add(
+            keras.layers.Dense(
+                hp.Int(f"units_{layer + 1}", 2, 64, step=2, default=10), activation=activation
+            )
+        )
     model.add(keras.layers.Dense(num_classes, activation="softmax"))
     optimizer = hp.Choice("optimizer", ["adam", "rmsprop", "sgd"], default="adam")
     learning_rate = hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-3)
     model.compile(
-        optimizer=keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": learning_rate}}),
+        optimizer=keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": learning_rate}}
+        ),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )

@@ -53,7 +53,9 @@ def real_combine(tmp_path):
             "VM": rng.uniform(5, 30, rows).round(1),
         }
     )
-    weather["PM 2.5"] = (300 - 6 * weather["T"] + 2 * weather["H"] - 5 * weather["V"] + rng.normal(0, 10, rows)).round(3)
+    weather["PM 2.5"] = (
+        300 - 6 * weather["T"] + 2 * weather["H"] - 5 * weather["V"] + rng.normal(0, 10, rows)
+    ).round(3)
     weather.loc[40] = np.nan
     lines = weather.to_csv(index=False).splitlines()
     text = "\n".join(lines[:20] + [""] + lines[20:60] + ["", ""] + lines[60:]) + "\n"

@@ -9,10 +9,15 @@ from casestudies.cli import main
 
 
 def run_python(code: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
-@pytest.mark.parametrize("argv", [["list"], ["--help"], ["run", "--help"], ["run", "nope"], ["run", "iris", "--epochs", "0"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["list"], ["--help"], ["run", "--help"], ["run", "nope"], ["run", "iris", "--epochs", "0"]],
+)
 def test_commands_that_need_no_model_do_not_import_tensorflow(argv):
     code = f"import sys\nfrom casestudies.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\nassert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'imported'"
     result = run_python(code)
@@ -22,20 +27,48 @@ def test_commands_that_need_no_model_do_not_import_tensorflow(argv):
 def test_list_shows_every_case_with_task_data_and_rows(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for expected in ("diabetes", "binary", "532", "iris", "multiclass", "150", "air_quality", "regression", "153"):
+    for expected in (
+        "diabetes",
+        "binary",
+        "532",
+        "iris",
+        "multiclass",
+        "150",
+        "air_quality",
+        "regression",
+        "153",
+    ):
         assert expected in out
 
 
 BAD_REQUESTS = {
     "unknown case study": (["run", "irsi"], "Did you mean 'iris'?"),
-    "epochs out of range": (["run", "iris", "--epochs", "0"], "--epochs: must be a whole number of at least 1"),
-    "test size out of range": (["run", "iris", "--test-size", "1.5"], "--test-size: must be a fraction between 0 and 1"),
-    "batch size not a number": (["run", "iris", "--batch-size", "big"], "--batch-size: must be a whole number"),
+    "epochs out of range": (
+        ["run", "iris", "--epochs", "0"],
+        "--epochs: must be a whole number of at least 1",
+    ),
+    "test size out of range": (
+        ["run", "iris", "--test-size", "1.5"],
+        "--test-size: must be a fraction between 0 and 1",
+    ),
+    "batch size not a number": (
+        ["run", "iris", "--batch-size", "big"],
+        "--batch-size: must be a whole number",
+    ),
     "csv with all": (["run", "all", "--csv", "x.csv"], "not all"),
-    "missing csv": (["fit", "--csv", "nowhere.csv", "--target", "y"], "File not found: nowhere.csv"),
+    "missing csv": (
+        ["fit", "--csv", "nowhere.csv", "--target", "y"],
+        "File not found: nowhere.csv",
+    ),
     "missing target": (["run", "diabetes", "--target", "outcome"], "Did you mean 'Outcome'?"),
-    "too few rows for the test size": (["run", "iris", "--test-size", "0.01"], "can't hold all 3 classes"),
-    "missing run folder": (["predict", "--run", "runs/none", "--csv", "x.csv"], "Run folder not found"),
+    "too few rows for the test size": (
+        ["run", "iris", "--test-size", "0.01"],
+        "can't hold all 3 classes",
+    ),
+    "missing run folder": (
+        ["predict", "--run", "runs/none", "--csv", "x.csv"],
+        "Run folder not found",
+    ),
     "missing option": (["fit", "--csv", "x.csv"], "the following arguments are required: --target"),
 }
 
@@ -53,8 +86,17 @@ def test_bad_requests_print_one_line_exit_2_and_write_nothing(case, workdir, cap
 def test_a_real_process_exits_2_with_no_traceback(tmp_path):
     (tmp_path / "one_class.csv").write_text("a,y\n" + "1,1\n2,1\n" * 10)
     result = subprocess.run(
-        [sys.executable, "-m", "casestudies", "fit", "--csv", "one_class.csv", "--target", "y"], capture_output=True, text=True, cwd=tmp_path, timeout=120
+        [sys.executable, "-m", "casestudies", "fit", "--csv", "one_class.csv", "--target", "y"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 2
-    assert result.stderr == "error: Target 'y' has only one class (1): a classifier needs at least two. Add rows of another class.\n"
-    assert result.stdout == "" and sorted(path.name for path in tmp_path.iterdir()) == ["one_class.csv"]
+    assert (
+        result.stderr
+        == "error: Target 'y' has only one class (1): a classifier needs at least two. Add rows of another class.\n"
+    )
+    assert result.stdout == "" and sorted(path.name for path in tmp_path.iterdir()) == [
+        "one_class.csv"
+    ]

@@ -28,7 +28,9 @@ def test_real_combine_style_file_loads_despite_blank_lines_and_a_nan_row(real_co
 def test_dedupe_drops_repeated_rows_before_splitting(kaggle_diabetes):
     dataset = load_dataset(kaggle_diabetes, "Outcome", "binary", dedupe=True)
     assert len(dataset.frame) == len(pd.read_csv(kaggle_diabetes).drop_duplicates())
-    assert dataset.notes[0].startswith(f"Dropped {2000 - len(dataset.frame)} duplicate rows of 2000")
+    assert dataset.notes[0].startswith(
+        f"Dropped {2000 - len(dataset.frame)} duplicate rows of 2000"
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,15 +59,35 @@ BAD_INPUTS = {
     "empty file": ("", "y", "binary", "is empty"),
     "only a header": ("a,b,y\n", "y", "binary", "no data rows"),
     "one column": ("y\n1\n2\n", "y", "binary", "single column"),
-    "missing target": ("a,b,Outcome\n" + "1,2,0\n1,3,1\n" * 10, "outcome", "binary", "Did you mean 'Outcome'?"),
+    "missing target": (
+        "a,b,Outcome\n" + "1,2,0\n1,3,1\n" * 10,
+        "outcome",
+        "binary",
+        "Did you mean 'Outcome'?",
+    ),
     "one class": ("a,b,y\n" + "1,2,1\n3,4,1\n" * 10, "y", "binary", "only one class"),
     "three classes as binary": ("a,y\n" + "1,a\n2,b\n3,c\n" * 5, "y", "binary", "has 3 classes"),
     "text target for regression": ("a,y\n" + "1,a\n2,b\n" * 10, "y", "regression", "not numeric"),
-    "stray text in a numeric feature": ("a,y\n" + "1,0\n2,1\n" * 10 + "oops,1\n", "y", "binary", "should be numeric but holds text like 'oops' (row 21 of the data)"),
-    "free text feature": ("name,y\n" + "".join(f"person {i},{i % 2}\n" for i in range(30)), "y", "binary", "too many to encode"),
+    "stray text in a numeric feature": (
+        "a,y\n" + "1,0\n2,1\n" * 10 + "oops,1\n",
+        "y",
+        "binary",
+        "should be numeric but holds text like 'oops' (row 21 of the data)",
+    ),
+    "free text feature": (
+        "name,y\n" + "".join(f"person {i},{i % 2}\n" for i in range(30)),
+        "y",
+        "binary",
+        "too many to encode",
+    ),
     "every row incomplete": ("a,b,y\n" + "1,,0\n,2,1\n" * 10, "y", "binary", "Every row"),
     "too few rows": ("a,y\n1,0\n2,1\n3,0\n4,1\n", "y", "binary", f"at least {MIN_ROWS}"),
-    "a class with one row": ("a,y\n" + "1,0\n2,1\n" * 10 + "3,2\n", "y", "multiclass", "single row"),
+    "a class with one row": (
+        "a,y\n" + "1,0\n2,1\n" * 10 + "3,2\n",
+        "y",
+        "multiclass",
+        "single row",
+    ),
 }
 
 
@@ -87,8 +109,13 @@ def test_binary_file_is_not_taken_for_a_csv(tmp_path):
         load_dataset(path, "y", "binary")
 
 
-ODD_CELL = st.sampled_from(["", "NaN", "nan", "inf", "-inf", "NA", "a", "b", "yes", "no", '"x,y"', " ", "1e400"])
-NUMBER_CELL = st.one_of(st.integers(-5, 5).map(str), st.floats(-1e6, 1e6, allow_nan=False).map(lambda value: f"{value:.3g}"))
+ODD_CELL = st.sampled_from(
+    ["", "NaN", "nan", "inf", "-inf", "NA", "a", "b", "yes", "no", '"x,y"', " ", "1e400"]
+)
+NUMBER_CELL = st.one_of(
+    st.integers(-5, 5).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda value: f"{value:.3g}"),
+)
 TARGET_CELL = st.one_of(st.sampled_from(["0", "1", "2"]), NUMBER_CELL)
 
 
@@ -103,8 +130,14 @@ def odd_csv_rows(draw):
     return rows
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=odd_csv_rows(), task=st.sampled_from(["auto", "binary", "multiclass", "regression"]), dedupe=st.booleans())
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=odd_csv_rows(),
+    task=st.sampled_from(["auto", "binary", "multiclass", "regression"]),
+    dedupe=st.booleans(),
+)
 def test_odd_csvs_give_a_clean_dataset_or_the_kits_own_error(tmp_path, rows, task, dedupe):
     path = tmp_path / "odd.csv"
     path.write_text("a,b,y\n" + "".join(",".join(row) + "\n" for row in rows))

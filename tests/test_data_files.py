@@ -10,7 +10,10 @@ from utils.case import DATA_DIR
 
 README = (DATA_DIR / "README.md").read_text()
 TABLE_ROW = re.compile(r"\| `(\w+\.csv)` \| (\d+) × (\d+) .*? \| `([0-9a-f]{64})` \|")
-RECORDED = {name: (int(rows), int(columns), digest) for name, rows, columns, digest in TABLE_ROW.findall(README)}
+RECORDED = {
+    name: (int(rows), int(columns), digest)
+    for name, rows, columns, digest in TABLE_ROW.findall(README)
+}
 
 
 def test_readme_records_every_shipped_csv():

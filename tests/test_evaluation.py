@@ -39,7 +39,9 @@ def test_mean_baseline_predicts_the_training_mean():
 
 
 def test_auc_is_none_when_the_test_rows_hold_one_class():
-    assert score("binary", np.array([1, 1]), np.array([1, 0]), np.array([0.9, 0.1]))["roc_auc"] is None
+    assert (
+        score("binary", np.array([1, 1]), np.array([1, 0]), np.array([0.9, 0.1]))["roc_auc"] is None
+    )
 
 
 def test_multiclass_baseline_counts_every_class():

@@ -25,13 +25,52 @@ def test_notebook_runs_cleanly(path, tmp_path, monkeypatch):
     # calls set, so figures show inline as they do for a student.
     monkeypatch.delenv("MPLBACKEND", raising=False)
     notebook = nbformat.read(path, as_version=4)
-    assert all(not cell.get("outputs") and not cell.get("execution_count") for cell in notebook.cells if cell.cell_type == "code"), "commit notebooks with outputs cleared"
+    assert all(
+        not cell.get("outputs") and not cell.get("execution_count")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ), "commit notebooks with outputs cleared"
     # Run in a scratch folder, so the runs and searches a notebook writes stay out of the repository.
-    NotebookClient(quick(notebook), timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
-    stderr = [output.text for output in outputs if output.output_type == "stream" and output.name == "stderr"]
+    NotebookClient(
+        quick(notebook),
+        timeout=900,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    outputs = [
+        output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+    ]
+    stderr = [
+        output.text
+        for output in outputs
+        if output.output_type == "stream" and output.name == "stderr"
+    ]
     assert stderr == [], f"log lines a learner should not see: {stderr}"
-    assert any(output.output_type in ("display_data", "execute_result", "stream") for output in outputs)
+    assert any(
+        output.output_type in ("display_data", "execute_result", "stream") for output in outputs
+    )
+
+
+def cells(notebook) -> list[tuple]:
+    return [(cell.cell_type, cell.source, cell.metadata.get("tags", [])) for cell in notebook.cells]
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.py")), ids=lambda path: path.stem)
+def test_each_notebook_script_and_its_ipynb_hold_the_same_cells(path):
+    # The percent-format script is the source; `jupytext --sync notebooks/*.py` rewrites the pair.
+    import jupytext
+
+    paired = path.with_suffix(".ipynb")
+    assert paired.is_file(), f"{path.name} has no {paired.name}: run jupytext --sync {path}"
+    assert cells(jupytext.read(path)) == cells(nbformat.read(paired, as_version=4)), (
+        f"run jupytext --sync {path}"
+    )
+
+
+def test_every_notebook_has_a_script_source():
+    assert {path.stem for path in NOTEBOOKS.glob("*.ipynb")} == {
+        path.stem for path in NOTEBOOKS.glob("*.py")
+    }
 
 
 def test_every_case_study_has_a_notebook_and_the_index_links_every_notebook():
@@ -40,4 +79,6 @@ def test_every_case_study_has_a_notebook_and_the_index_links_every_notebook():
     index = (NOTEBOOKS / "index.ipynb").read_text()
     assert all((NOTEBOOKS / f"{name}.ipynb").is_file() for name in CASE_STUDIES)
     for path in NOTEBOOKS.glob("*.ipynb"):
-        assert path.stem == "index" or f"({path.name})" in index, f"index.ipynb does not link {path.name}"
+        assert path.stem == "index" or f"({path.name})" in index, (
+            f"index.ipynb does not link {path.name}"
+        )

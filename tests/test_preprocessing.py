@@ -34,13 +34,17 @@ def test_scaler_uses_training_rows_only(iris):
     preprocessor = Preprocessor.fit(train, "species", "multiclass", scale=True)
     X_train = preprocessor.transform(train)
     np.testing.assert_allclose(X_train.mean(axis=0), 0, atol=1e-6)
-    np.testing.assert_allclose(preprocessor.mean, train.drop(columns="species").mean().to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        preprocessor.mean, train.drop(columns="species").mean().to_numpy(), rtol=1e-12
+    )
     assert not np.allclose(preprocessor.mean, iris.features.mean().to_numpy())
 
 
 def test_unscaled_features_pass_through_unchanged(iris):
     preprocessor = Preprocessor.fit(iris.frame, "species", "multiclass", scale=False)
-    np.testing.assert_allclose(preprocessor.transform(iris.frame), iris.features.to_numpy(dtype="float32"))
+    np.testing.assert_allclose(
+        preprocessor.transform(iris.frame), iris.features.to_numpy(dtype="float32")
+    )
 
 
 def test_labels_encode_to_integers_and_decode_to_names(iris):
@@ -52,7 +56,9 @@ def test_labels_encode_to_integers_and_decode_to_names(iris):
 
 
 def test_text_features_are_one_hot_encoded_and_unknown_values_are_all_zero():
-    train = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "colour": ["red", "blue", "red", "green"], "y": [0, 1, 0, 1]})
+    train = pd.DataFrame(
+        {"size": [1.0, 2.0, 3.0, 4.0], "colour": ["red", "blue", "red", "green"], "y": [0, 1, 0, 1]}
+    )
     preprocessor = Preprocessor.fit(train, "y", "binary", scale=False)
     assert preprocessor.feature_names == ["size", "colour=blue", "colour=green", "colour=red"]
     new = pd.DataFrame({"size": [5.0], "colour": ["purple"]})

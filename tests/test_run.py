@@ -14,7 +14,16 @@ FIGURES = {
     "iris": {"learning_curves", "confusion_matrix"},
     "air_quality": {"learning_curves", "predicted_vs_actual", "residuals"},
 }
-BOOKKEEPING = {"task", "n_train", "n_test", "seed", "fit_seconds", "epochs_run", "test_rows_in_train", "baseline"}
+BOOKKEEPING = {
+    "task",
+    "n_train",
+    "n_test",
+    "seed",
+    "fit_seconds",
+    "epochs_run",
+    "test_rows_in_train",
+    "baseline",
+}
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -49,20 +58,34 @@ def test_same_seed_gives_identical_metrics_and_every_run_gets_a_new_folder(workd
     first, second = (json.loads((folder / "metrics.json").read_text()) for folder in folders)
     first.pop("fit_seconds"), second.pop("fit_seconds")
     assert first == second
-    pd.testing.assert_frame_equal(pd.read_csv(folders[0] / "history.csv"), pd.read_csv(folders[1] / "history.csv"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(folders[0] / "history.csv"), pd.read_csv(folders[1] / "history.csv")
+    )
 
 
 def test_a_different_seed_gives_different_weights(workdir):
     for seed in ("1", "2"):
         assert main(["run", "air_quality", "--epochs", "2", "--seed", seed, "--quiet"]) == 0
-    first, second = (pd.read_csv(folder / "history.csv") for folder in sorted((workdir / "runs").iterdir()))
+    first, second = (
+        pd.read_csv(folder / "history.csv") for folder in sorted((workdir / "runs").iterdir())
+    )
     assert first["loss"].tolist() != second["loss"].tolist()
 
 
 def test_course_recipe_trains_unscaled_on_a_plain_split(workdir):
-    assert main(["run", "diabetes", "--recipe", "course", "--epochs", "2", "--quiet", "--out", "course"]) == 0
+    assert (
+        main(
+            ["run", "diabetes", "--recipe", "course", "--epochs", "2", "--quiet", "--out", "course"]
+        )
+        == 0
+    )
     config = json.loads((workdir / "course" / "config.json").read_text())
-    assert (config["scale"], config["stratify"], config["fast"], config["batch_size"]) == (False, False, False, 32)
+    assert (config["scale"], config["stratify"], config["fast"], config["batch_size"]) == (
+        False,
+        False,
+        False,
+        32,
+    )
     assert json.loads((workdir / "course" / "preprocessing.json").read_text())["mean"] is None
 
 
@@ -74,26 +97,92 @@ def test_out_refuses_a_folder_with_earlier_results(workdir, capsys):
     assert [path.name for path in (workdir / "taken").iterdir()] == ["metrics.json"]
 
 
-def test_learners_kaggle_file_runs_with_a_leakage_warning_and_dedupe_removes_it(workdir, kaggle_diabetes, capsys):
-    assert main(["run", "diabetes", "--csv", str(kaggle_diabetes), "--epochs", "2", "--quiet", "--out", "dup"]) == 0
+def test_learners_kaggle_file_runs_with_a_leakage_warning_and_dedupe_removes_it(
+    workdir, kaggle_diabetes, capsys
+):
+    assert (
+        main(
+            [
+                "run",
+                "diabetes",
+                "--csv",
+                str(kaggle_diabetes),
+                "--epochs",
+                "2",
+                "--quiet",
+                "--out",
+                "dup",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     leaked = json.loads((workdir / "dup" / "metrics.json").read_text())["test_rows_in_train"]
     assert leaked > 100
     assert f"{leaked} of 400 test rows also appear in the training set" in out and "--dedupe" in out
     assert "Insulin" in json.loads((workdir / "dup" / "preprocessing.json").read_text())["columns"]
-    assert main(["run", "diabetes", "--csv", str(kaggle_diabetes), "--dedupe", "--epochs", "2", "--quiet", "--out", "dedup"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "diabetes",
+                "--csv",
+                str(kaggle_diabetes),
+                "--dedupe",
+                "--epochs",
+                "2",
+                "--quiet",
+                "--out",
+                "dedup",
+            ]
+        )
+        == 0
+    )
     assert json.loads((workdir / "dedup" / "metrics.json").read_text())["test_rows_in_train"] == 0
 
 
 def test_learners_real_combine_file_runs_through_air_quality(workdir, real_combine, capsys):
-    assert main(["run", "air_quality", "--csv", str(real_combine), "--target", "PM 2.5", "--epochs", "2", "--quiet", "--out", "pm"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "air_quality",
+                "--csv",
+                str(real_combine),
+                "--target",
+                "PM 2.5",
+                "--epochs",
+                "2",
+                "--quiet",
+                "--out",
+                "pm",
+            ]
+        )
+        == 0
+    )
     assert "Dropped 1 of 120 rows with missing values" in capsys.readouterr().out
     metrics = json.loads((workdir / "pm" / "metrics.json").read_text())
     assert metrics["task"] == "regression" and metrics["n_train"] + metrics["n_test"] == 119
 
 
 def test_fit_infers_and_says_the_task_for_any_csv(workdir, real_combine, capsys):
-    assert main(["fit", "--csv", str(real_combine), "--target", "PM 2.5", "--epochs", "2", "--quiet", "--out", "any"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--csv",
+                str(real_combine),
+                "--target",
+                "PM 2.5",
+                "--epochs",
+                "2",
+                "--quiet",
+                "--out",
+                "any",
+            ]
+        )
+        == 0
+    )
     assert "Task: regression (the target is numeric" in capsys.readouterr().out
     assert json.loads((workdir / "any" / "config.json").read_text())["task"] == "regression"
 
@@ -101,18 +190,53 @@ def test_fit_infers_and_says_the_task_for_any_csv(workdir, real_combine, capsys)
 def test_fit_trains_a_softmax_for_text_labels(workdir, capsys):
     frame = pd.read_csv(DATA_DIR / "iris.csv")
     frame.to_csv(workdir / "flowers.csv", index=False)
-    assert main(["fit", "--csv", "flowers.csv", "--target", "species", "--epochs", "2", "--quiet", "--out", "f"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--csv",
+                "flowers.csv",
+                "--target",
+                "species",
+                "--epochs",
+                "2",
+                "--quiet",
+                "--out",
+                "f",
+            ]
+        )
+        == 0
+    )
     assert "Task: multiclass" in capsys.readouterr().out
-    assert json.loads((workdir / "f" / "preprocessing.json").read_text())["classes"] == ["setosa", "versicolor", "virginica"]
+    assert json.loads((workdir / "f" / "preprocessing.json").read_text())["classes"] == [
+        "setosa",
+        "versicolor",
+        "virginica",
+    ]
 
 
 def test_predict_writes_class_names_and_probabilities(quick_runs, tmp_path, capsys):
     out = tmp_path / "predictions.csv"
-    assert main(["predict", "--run", str(quick_runs["iris"]), "--csv", str(DATA_DIR / "iris.csv"), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                "--run",
+                str(quick_runs["iris"]),
+                "--csv",
+                str(DATA_DIR / "iris.csv"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     predictions = pd.read_csv(out)
     assert len(predictions) == 150
     assert set(predictions["prediction"]) <= {"setosa", "versicolor", "virginica"}
-    probabilities = predictions[["probability_setosa", "probability_versicolor", "probability_virginica"]]
+    probabilities = predictions[
+        ["probability_setosa", "probability_versicolor", "probability_virginica"]
+    ]
     assert (probabilities.sum(axis=1) - 1).abs().max() < 1e-4
     assert "Ignoring 1 column(s) the model was not trained on: species." in capsys.readouterr().err
 
@@ -120,5 +244,18 @@ def test_predict_writes_class_names_and_probabilities(quick_runs, tmp_path, caps
 def test_predict_never_overwrites_a_file(quick_runs, tmp_path, capsys):
     out = tmp_path / "kept.csv"
     out.write_text("precious\n")
-    assert main(["predict", "--run", str(quick_runs["diabetes"]), "--csv", str(DATA_DIR / "diabetes.csv"), "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "predict",
+                "--run",
+                str(quick_runs["diabetes"]),
+                "--csv",
+                str(DATA_DIR / "diabetes.csv"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert out.read_text() == "precious\n"

@@ -45,7 +45,9 @@ def test_a_model_with_a_lambda_layer_is_refused(run_copy):
     from utils.keras_setup import import_keras
 
     keras = import_keras()
-    model = keras.Sequential([keras.Input((7,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((7,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(1)]
+    )
     model.save(run_copy / "model.keras")
     assert "Lambda layer" in refusal(run_copy)
 
@@ -59,7 +61,10 @@ def test_a_model_of_another_width_is_refused(run_copy, quick_runs):
     "damage, expected",
     [
         (lambda run: (run / "preprocessing.json").write_text("{not json"), "not valid JSON"),
-        (lambda run: (run / "preprocessing.json").write_text(json.dumps({"task": "binary"})), "malformed"),
+        (
+            lambda run: (run / "preprocessing.json").write_text(json.dumps({"task": "binary"})),
+            "malformed",
+        ),
         (lambda run: (run / "config.json").unlink(), "no config.json"),
         (lambda run: (run / "model.keras").write_bytes(b"not a zip"), "could not be loaded"),
     ],
@@ -70,8 +75,23 @@ def test_a_damaged_run_folder_is_refused_clearly(run_copy, damage, expected):
 
 
 def test_predict_names_the_columns_the_csv_lacks_and_writes_nothing(run_copy, tmp_path, capsys):
-    pd.read_csv(DATA_DIR / "diabetes.csv").drop(columns=["BMI", "Age"]).to_csv(tmp_path / "rows.csv", index=False)
-    assert main(["predict", "--run", str(run_copy), "--csv", str(tmp_path / "rows.csv"), "--out", str(tmp_path / "out.csv")]) == 2
+    pd.read_csv(DATA_DIR / "diabetes.csv").drop(columns=["BMI", "Age"]).to_csv(
+        tmp_path / "rows.csv", index=False
+    )
+    assert (
+        main(
+            [
+                "predict",
+                "--run",
+                str(run_copy),
+                "--csv",
+                str(tmp_path / "rows.csv"),
+                "--out",
+                str(tmp_path / "out.csv"),
+            ]
+        )
+        == 2
+    )
     assert "lacks the model's column(s): BMI, Age" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
 

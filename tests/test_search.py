@@ -30,7 +30,9 @@ def only(folder, pattern):
 
 
 @pytest.mark.parametrize("name", CASE_STUDIES)
-def test_grid_search_ranks_configurations_and_tests_the_best_beside_the_default(workdir, name, capsys):
+def test_grid_search_ranks_configurations_and_tests_the_best_beside_the_default(
+    workdir, name, capsys
+):
     assert main(["grid", name, "--quick", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "2 configurations x 2 folds = 4 fits" in out and "grid best" in out
@@ -50,7 +52,12 @@ def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(workdir, nam
     trials = pd.read_csv(search_dir / "trials.csv")
     assert len(trials) >= 2 and set(trials["status"]) == {"completed"}
     assert trials["score"].notna().all() and list(trials["rank"]) == list(range(1, len(trials) + 1))
-    assert {"trial_scores.png", "hyperparameters_vs_score.png", "trials.json", "comparison.json"} <= {path.name for path in search_dir.iterdir()}
+    assert {
+        "trial_scores.png",
+        "hyperparameters_vs_score.png",
+        "trials.json",
+        "comparison.json",
+    } <= {path.name for path in search_dir.iterdir()}
     load_run(only(search_dir, "best_model-*"))
     assert "tuned" in capsys.readouterr().out
 
@@ -58,7 +65,9 @@ def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(workdir, nam
 def test_same_seed_gives_the_same_trials(workdir):
     for _ in range(2):
         assert main(["tune", "iris", "--tuner", "random", "--quick", "--quiet", "--seed", "3"]) == 0
-    first, second = (pd.read_csv(folder / "trials.csv") for folder in sorted((workdir / "searches").iterdir()))
+    first, second = (
+        pd.read_csv(folder / "trials.csv") for folder in sorted((workdir / "searches").iterdir())
+    )
     pd.testing.assert_frame_equal(first, second)
 
 
@@ -67,14 +76,27 @@ def diverging_build_model(hp):
     import keras
 
     model = keras.Sequential([keras.layers.Dense(10, activation="relu"), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=hp.Choice("learning_rate", [1e-3, 1e8])), loss="mse", metrics=["mae"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=hp.Choice("learning_rate", [1e-3, 1e8])),
+        loss="mse",
+        metrics=["mae"],
+    )
     return model
 
 
-def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_values(workdir, capsys):
+def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_values(
+    workdir, capsys
+):
     from utils.search import tune
 
-    result = tune(air_quality.CASE, diverging_build_model, Settings(quiet=True), kind="grid", max_trials=2, epochs=3)
+    result = tune(
+        air_quality.CASE,
+        diverging_build_model,
+        Settings(quiet=True),
+        kind="grid",
+        max_trials=2,
+        epochs=3,
+    )
     table = result["table"].set_index("learning_rate")
     assert table.loc[1e8, "status"] == "diverged" and pd.isna(table.loc[1e8, "score"])
     assert table.loc[1e-3, "status"] == "completed"
@@ -90,12 +112,32 @@ def test_a_search_where_every_trial_diverges_ends_in_a_clear_message(workdir):
         return diverging_build_model(hp)
 
     with pytest.raises(KitError, match="All 1 trials failed or diverged"):
-        tune(air_quality.CASE, always_diverges, Settings(quiet=True), kind="random", max_trials=1, epochs=2)
+        tune(
+            air_quality.CASE,
+            always_diverges,
+            Settings(quiet=True),
+            kind="random",
+            max_trials=1,
+            epochs=2,
+        )
 
 
 def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
-    command = [sys.executable, "-m", "casestudies", "tune", "iris", "--max-trials", "3", "--epochs", "2", "--quiet"]
-    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "casestudies",
+        "tune",
+        "iris",
+        "--max-trials",
+        "3",
+        "--epochs",
+        "2",
+        "--quiet",
+    ]
+    process = subprocess.Popen(
+        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     finished_trials = 0
     for line in process.stdout:
         finished_trials += line.startswith("  trial:")
@@ -109,7 +151,9 @@ def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
     assert not (search_dir / "trials.csv").exists()
 
     assert main(["tune", "iris", "--resume", str(search_dir), "--quiet"]) == 0
-    done = int(re.search(r"random search, (\d) trials done, (\d) left", capsys.readouterr().out).group(1))
+    done = int(
+        re.search(r"random search, (\d) trials done, (\d) left", capsys.readouterr().out).group(1)
+    )
     assert 1 <= done <= 2
     trials = pd.read_csv(search_dir / "trials.csv")
     assert len(trials) == 3 and set(trials["status"]) == {"completed"}
@@ -136,7 +180,9 @@ def test_starting_a_search_never_touches_an_earlier_one(workdir):
 
 def decode_address(hex_address: str) -> str:
     """/proc/net/tcp{,6} addresses are 32-bit words in host (little-endian) order; IPv4-mapped IPv6 shown as IPv4."""
-    raw = b"".join(struct.pack("<I", int(hex_address[i : i + 8], 16)) for i in range(0, len(hex_address), 8))
+    raw = b"".join(
+        struct.pack("<I", int(hex_address[i : i + 8], 16)) for i in range(0, len(hex_address), 8)
+    )
     if len(raw) == 4:
         return socket.inet_ntop(socket.AF_INET, raw)
     address = ipaddress.IPv6Address(raw)
@@ -158,8 +204,23 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def test_distributed_search_on_loopback_completes_every_trial(workdir):
-    command = [sys.executable, "-m", "casestudies", "tune", "iris", "--max-trials", "3", "--epochs", "2", "--workers", "2", "--quiet"]
-    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "casestudies",
+        "tune",
+        "iris",
+        "--max-trials",
+        "3",
+        "--epochs",
+        "2",
+        "--workers",
+        "2",
+        "--quiet",
+    ]
+    process = subprocess.Popen(
+        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     lines, seen = [], set()
     for line in process.stdout:
         lines.append(line)
@@ -183,7 +244,10 @@ def test_distributed_search_on_loopback_completes_every_trial(workdir):
     "argv, expected",
     [
         (["tune", "iris", "--chief"], "need --oracle-address"),
-        (["tune", "iris", "--worker", "--oracle-address", "10.0.0.5:8000"], "--worker needs --resume"),
+        (
+            ["tune", "iris", "--worker", "--oracle-address", "10.0.0.5:8000"],
+            "--worker needs --resume",
+        ),
         (["tune", "iris", "--chief", "--oracle-address", "8000"], "HOST:PORT"),
         (["tune", "iris", "--resume", "nowhere"], "not a search folder"),
     ],

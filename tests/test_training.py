@@ -22,8 +22,15 @@ def toy_data(seed=0):
 
 
 def toy_model(regulariser=None):
-    model = keras.Sequential([keras.layers.Dense(4, activation="relu", kernel_regularizer=regulariser), keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(4, activation="relu", kernel_regularizer=regulariser),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -45,7 +52,9 @@ def test_kit_history_has_about_thirty_points_with_every_metric():
     assert result.history["epoch"] == list(range(2, 61, 2))
     assert set(result.history) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(series) == 30 for series in result.history.values())
-    assert result.history["loss"][-1] < result.history["loss"][0]  # it learns a linearly separable rule
+    assert (
+        result.history["loss"][-1] < result.history["loss"][0]
+    )  # it learns a linearly separable rule
     assert result.history["val_accuracy"][-1] >= 0.85
 
 
@@ -62,8 +71,12 @@ def test_kit_history_measures_the_weights_at_each_point():
     assert result.history["val_loss"][-1] == pytest.approx(val_loss, rel=1e-5)
     assert result.history["val_accuracy"][-1] == pytest.approx(val_accuracy)
     penalty = sum(float(np.sum(0.01 * layer.kernel.numpy() ** 2)) for layer in model.layers[:1])
-    data_loss = keras.losses.binary_crossentropy(y[:FIT_ROWS, None].astype("float32"), model.predict(X[:FIT_ROWS], verbose=0))
-    assert result.history["loss"][-1] == pytest.approx(float(np.mean(data_loss)) + penalty, rel=1e-4)  # the L2 term counts
+    data_loss = keras.losses.binary_crossentropy(
+        y[:FIT_ROWS, None].astype("float32"), model.predict(X[:FIT_ROWS], verbose=0)
+    )
+    assert result.history["loss"][-1] == pytest.approx(
+        float(np.mean(data_loss)) + penalty, rel=1e-4
+    )  # the L2 term counts
 
 
 def test_a_callback_can_stop_the_kit_early():
@@ -76,7 +89,9 @@ def test_a_callback_can_stop_the_kit_early():
     X, y = toy_data()
     seed_everything(0)
     model, stopper = toy_model(), StopAtThirdPoint()
-    result = train(model, X, y, epochs=60, batch_size=BATCH, callbacks=[stopper], progress_label=None)
+    result = train(
+        model, X, y, epochs=60, batch_size=BATCH, callbacks=[stopper], progress_label=None
+    )
     assert result.history["epoch"] == [2, 4, 6]
     assert int(model.optimizer.iterations.numpy()) == 6 * math.ceil(FIT_ROWS / BATCH)
     assert stopper.seen == ["accuracy", "loss", "val_accuracy", "val_loss"]

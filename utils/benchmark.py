@@ -32,9 +32,21 @@ QUICK_EPOCHS = 3
 def case_data(case, settings):
     """Kit-preprocessed and course-preprocessed arrays on one split (the kit's)."""
     kit_plan = experiment.plan(case, settings)
-    course_plan = replace(kit_plan, recipe=replace(case.course, epochs=kit_plan.recipe.epochs if settings.quick else case.course.epochs, stratify=kit_plan.recipe.stratify))
+    course_plan = replace(
+        kit_plan,
+        recipe=replace(
+            case.course,
+            epochs=kit_plan.recipe.epochs if settings.quick else case.course.epochs,
+            stratify=kit_plan.recipe.stratify,
+        ),
+    )
     dataset = experiment.load(kit_plan)
-    return kit_plan, course_plan, experiment.split_and_scale(dataset, kit_plan), experiment.split_and_scale(dataset, course_plan)
+    return (
+        kit_plan,
+        course_plan,
+        experiment.split_and_scale(dataset, kit_plan),
+        experiment.split_and_scale(dataset, course_plan),
+    )
 
 
 def test_metric(case, data, y_pred, scores) -> float:
@@ -43,7 +55,11 @@ def test_metric(case, data, y_pred, scores) -> float:
 
 def fit_keras(case, build_model, data, run_plan, seed: int) -> dict:
     trained = experiment.train_and_evaluate(build_model, data, replace(run_plan, seed=seed))
-    return {"seed": seed, "fit_seconds": trained.training.fit_seconds, "metric": trained.metrics[case.metric]}
+    return {
+        "seed": seed,
+        "fit_seconds": trained.training.fit_seconds,
+        "metric": trained.metrics[case.metric],
+    }
 
 
 def architecture(build_model, preprocessor):
@@ -53,28 +69,59 @@ def architecture(build_model, preprocessor):
     dense = [layer for layer in model.layers if hasattr(layer, "units")]
     sizes = [len(preprocessor.feature_names)] + [layer.units for layer in dense]
     activations = [layer.activation.__name__ for layer in dense]
-    return sizes, activations, model.loss, hyperparameters.get("optimizer", "adam"), float(hyperparameters["learning_rate"])
+    return (
+        sizes,
+        activations,
+        model.loss,
+        hyperparameters.get("optimizer", "adam"),
+        float(hyperparameters["learning_rate"]),
+    )
 
 
 def fit_numpy(case, build_model, data, recipe, seed: int, validation_split: float) -> dict | None:
     from casestudies.fundamentals import backprop, optimizers
     from utils.training import hold_out_validation
 
-    sizes, activations, loss, optimizer, learning_rate = architecture(build_model, data.preprocessor)
+    sizes, activations, loss, optimizer, learning_rate = architecture(
+        build_model, data.preprocessor
+    )
     if optimizer != "adam" or loss not in backprop.LOSSES or len(set(activations[:-1])) > 1:
         return None
     (X, y), _ = hold_out_validation(data.X_train.astype("float64"), data.y_train, validation_split)
-    model = backprop.MLP(sizes, activations[0] if len(activations) > 1 else "linear", activations[-1], seed=seed)
+    model = backprop.MLP(
+        sizes, activations[0] if len(activations) > 1 else "linear", activations[-1], seed=seed
+    )
     start = time.perf_counter()
-    backprop.fit(model, X, y.astype("float64") if loss != "sparse_categorical_crossentropy" else y, loss, optimizers.Adam(learning_rate), recipe.epochs, recipe.batch_size, seed)
+    backprop.fit(
+        model,
+        X,
+        y.astype("float64") if loss != "sparse_categorical_crossentropy" else y,
+        loss,
+        optimizers.Adam(learning_rate),
+        recipe.epochs,
+        recipe.batch_size,
+        seed,
+    )
     seconds = time.perf_counter() - start
     outputs = model.predict(data.X_test.astype("float64"))
     task = data.preprocessor.task
-    y_pred = outputs.argmax(axis=1) if task == "multiclass" else ((outputs[:, 0] >= 0.5).astype(int) if task == "binary" else outputs[:, 0])
-    return {"seed": seed, "fit_seconds": seconds, "metric": test_metric(case, data, y_pred, outputs if task == "multiclass" else outputs[:, 0])}
+    y_pred = (
+        outputs.argmax(axis=1)
+        if task == "multiclass"
+        else ((outputs[:, 0] >= 0.5).astype(int) if task == "binary" else outputs[:, 0])
+    )
+    return {
+        "seed": seed,
+        "fit_seconds": seconds,
+        "metric": test_metric(
+            case, data, y_pred, outputs if task == "multiclass" else outputs[:, 0]
+        ),
+    }
 
 
-def fit_sklearn(case, build_model, data, recipe, seed: int, validation_split: float, kind: str) -> dict:
+def fit_sklearn(
+    case, build_model, data, recipe, seed: int, validation_split: float, kind: str
+) -> dict:
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -84,7 +131,9 @@ def fit_sklearn(case, build_model, data, recipe, seed: int, validation_split: fl
     (X, y), _ = hold_out_validation(data.X_train, data.y_train, validation_split)
     task = data.preprocessor.task
     if kind == "forest":
-        model = (RandomForestRegressor if task == "regression" else RandomForestClassifier)(n_estimators=100, random_state=seed)
+        model = (RandomForestRegressor if task == "regression" else RandomForestClassifier)(
+            n_estimators=100, random_state=seed
+        )
     else:
         sizes, activations, _, _, learning_rate = architecture(build_model, data.preprocessor)
         hidden = activations[0] if len(activations) > 1 else "identity"
@@ -94,17 +143,24 @@ def fit_sklearn(case, build_model, data, recipe, seed: int, validation_split: fl
             learning_rate_init=learning_rate,
             batch_size=recipe.batch_size,
             max_iter=recipe.epochs,
-            n_iter_no_change=recipe.epochs + 1,  # no early stop: the same number of updates as the others
+            n_iter_no_change=recipe.epochs
+            + 1,  # no early stop: the same number of updates as the others
             random_state=seed,
         )
     start = time.perf_counter()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # it runs its full epochs, as the others do
+        warnings.simplefilter(
+            "ignore", ConvergenceWarning
+        )  # it runs its full epochs, as the others do
         model.fit(X, y)
     seconds = time.perf_counter() - start
     y_pred = model.predict(data.X_test)
     scores = y_pred if task == "regression" else model.predict_proba(data.X_test)
-    return {"seed": seed, "fit_seconds": seconds, "metric": test_metric(case, data, y_pred, scores[:, 1] if task == "binary" else scores)}
+    return {
+        "seed": seed,
+        "fit_seconds": seconds,
+        "metric": test_metric(case, data, y_pred, scores[:, 1] if task == "binary" else scores),
+    }
 
 
 def measure_case(case, build_model, settings, seeds) -> dict[str, list[dict]]:
@@ -114,21 +170,43 @@ def measure_case(case, build_model, settings, seeds) -> dict[str, list[dict]]:
     for seed in seeds:
         results["course"].append(fit_keras(case, build_model, course_data, course_plan, seed))
         results["kit"].append(fit_keras(case, build_model, kit_data, kit_plan, seed))
-        results["numpy"].append(fit_numpy(case, build_model, kit_data, kit_plan.recipe, seed, split))
-        results["sklearn-mlp"].append(fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "mlp"))
-        results["forest"].append(fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "forest"))
+        results["numpy"].append(
+            fit_numpy(case, build_model, kit_data, kit_plan.recipe, seed, split)
+        )
+        results["sklearn-mlp"].append(
+            fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "mlp")
+        )
+        results["forest"].append(
+            fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "forest")
+        )
     return {name: rows for name, rows in results.items() if all(rows)}
 
 
-def measure_kit_on(backend: str, case_name: str, custom: bool, settings, seeds) -> list[dict] | None:
+def measure_kit_on(
+    backend: str, case_name: str, custom: bool, settings, seeds
+) -> list[dict] | None:
     """The kit's default on another Keras backend, in a fresh process (the backend is fixed at import)."""
     import importlib.util
 
     if importlib.util.find_spec(backend) is None:
         return None
-    request = json.dumps({"case": case_name, "custom": custom, "csv": settings.csv, "target": settings.target, "task": settings.task, "quick": settings.quick, "seeds": list(seeds)})
+    request = json.dumps(
+        {
+            "case": case_name,
+            "custom": custom,
+            "csv": settings.csv,
+            "target": settings.target,
+            "task": settings.task,
+            "quick": settings.quick,
+            "seeds": list(seeds),
+        }
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "utils.benchmark", request], capture_output=True, text=True, env={**os.environ, "KERAS_BACKEND": backend}, timeout=1800
+        [sys.executable, "-m", "utils.benchmark", request],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": backend},
+        timeout=1800,
     )
     if result.returncode != 0:
         return None
@@ -156,7 +234,14 @@ def trial_overhead(case, build_model, settings) -> float:
     start = time.perf_counter()
     seed_everything(0)
     model, _ = experiment.build(build_model, data.preprocessor)
-    train(model, data.X_train, data.y_train, epochs=TRIAL_EPOCHS, batch_size=run_plan.recipe.batch_size, progress_label=None)
+    train(
+        model,
+        data.X_train,
+        data.y_train,
+        epochs=TRIAL_EPOCHS,
+        batch_size=run_plan.recipe.batch_size,
+        progress_label=None,
+    )
     return time.perf_counter() - start
 
 
@@ -181,21 +266,49 @@ def bench(cases, settings, seeds=(0, 1, 2), say=print) -> dict:
     for case, build_model in cases:
         say(f"== {case.title}: fitting {len(seeds)} seed(s) of each contender ==")
         results = measure_case(case, build_model, settings, seeds)
-        other = measure_kit_on("jax", case.name, build_model.__module__ == "casestudies.custom", settings, seeds) if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow" else None
+        other = (
+            measure_kit_on(
+                "jax", case.name, build_model.__module__ == "casestudies.custom", settings, seeds
+            )
+            if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow"
+            else None
+        )
         if other:
             results["kit-jax"] = other
         summary = {name: summarise(rows, results["kit"]) for name, rows in results.items()}
         rows = [
-            [name, f"{values['fit_seconds_median']:.2f} ({values['fit_seconds_min']:.2f}-{values['fit_seconds_max']:.2f})", values["metric_median"], values["time_vs_kit_median"]]
+            [
+                name,
+                f"{values['fit_seconds_median']:.2f} ({values['fit_seconds_min']:.2f}-{values['fit_seconds_max']:.2f})",
+                values["metric_median"],
+                values["time_vs_kit_median"],
+            ]
             for name, values in summary.items()
         ]
-        say(format_table(["contender", "fit s, median (min-max)", f"test {case.metric}", "time / kit"], rows))
+        say(
+            format_table(
+                ["contender", "fit s, median (min-max)", f"test {case.metric}", "time / kit"], rows
+            )
+        )
         course_over_kit = summary["course"]["time_vs_kit_median"]
-        floor = summary["kit"]["fit_seconds_median"] / summary["numpy"]["fit_seconds_median"] if "numpy" in summary else None
-        say(f"the kit fits {course_over_kit:.1f}x faster than the course recipe" + (f"; it takes {floor:.0f}x the NumPy floor's time" if floor else ""))
+        floor = (
+            summary["kit"]["fit_seconds_median"] / summary["numpy"]["fit_seconds_median"]
+            if "numpy" in summary
+            else None
+        )
+        say(
+            f"the kit fits {course_over_kit:.1f}x faster than the course recipe"
+            + (f"; it takes {floor:.0f}x the NumPy floor's time" if floor else "")
+        )
         seconds = trial_overhead(case, build_model, settings)
         say(f"a quick tuner trial (build + compile + fit the default model): {seconds:.2f} s\n")
-        report["cases"][case.name] = {"metric": case.metric, "contenders": summary, "course_over_kit": course_over_kit, "kit_over_numpy": floor, "tuner_trial_seconds": seconds}
+        report["cases"][case.name] = {
+            "metric": case.metric,
+            "contenders": summary,
+            "course_over_kit": course_over_kit,
+            "kit_over_numpy": floor,
+            "tuner_trial_seconds": seconds,
+        }
     report["versions"] = experiment.versions()
     return report
 
@@ -207,10 +320,20 @@ def startup_report(quick: bool, say=print) -> dict:
     timings = {
         "help_seconds": timed_command(["-m", "casestudies", "--help"]),
         "list_seconds": timed_command(["-m", "casestudies", "list"]),
-        "import_keras_seconds": timed_command(["-c", "import utils.keras_setup as k; k.import_keras()"], repeats=1),
+        "import_keras_seconds": timed_command(
+            ["-c", "import utils.keras_setup as k; k.import_keras()"], repeats=1
+        ),
     }
     with tempfile.TemporaryDirectory() as scratch:
-        run_all = ["-m", "casestudies", "run", "all", "--quiet", "--out", os.path.join(scratch, "runs")] + (["--quick"] if quick else [])
+        run_all = [
+            "-m",
+            "casestudies",
+            "run",
+            "all",
+            "--quiet",
+            "--out",
+            os.path.join(scratch, "runs"),
+        ] + (["--quick"] if quick else [])
         timings["run_all_seconds"] = timed_command(run_all, repeats=1)
     say(
         f"start-up: --help {timings['help_seconds']:.2f} s, list {timings['list_seconds']:.2f} s, "
@@ -225,10 +348,19 @@ if __name__ == "__main__":
     from casestudies import custom, load_case
 
     if request["custom"]:
-        case, build_model = custom.case_for(request["csv"], request["target"], request["task"]), custom.build_model
+        case, build_model = (
+            custom.case_for(request["csv"], request["target"], request["task"]),
+            custom.build_model,
+        )
     else:
         module = load_case(request["case"])
         case, build_model = module.CASE, module.build_model
-    settings = experiment.Settings(csv=request["csv"], target=request["target"], task=request["task"], quick=request["quick"])
+    settings = experiment.Settings(
+        csv=request["csv"], target=request["target"], task=request["task"], quick=request["quick"]
+    )
     kit_plan, _, kit_data, _ = case_data(case, settings)
-    print(json.dumps([fit_keras(case, build_model, kit_data, kit_plan, seed) for seed in request["seeds"]]))
+    print(
+        json.dumps(
+            [fit_keras(case, build_model, kit_data, kit_plan, seed) for seed in request["seeds"]]
+        )
+    )

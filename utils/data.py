@@ -56,22 +56,36 @@ def read_csv(path) -> pd.DataFrame:
     if not path.exists():
         raise KitError(f"File not found: {path}. Check the path (it is relative to {Path.cwd()}).")
     if path.is_dir():
-        raise KitError(f"{path} is a folder, not a CSV file. Give the path of the .csv file inside it.")
+        raise KitError(
+            f"{path} is a folder, not a CSV file. Give the path of the .csv file inside it."
+        )
     try:
         frame = pd.read_csv(path, skipinitialspace=True)
     except pd.errors.EmptyDataError:
-        raise KitError(f"{path} is empty. Give a CSV file with a header row and data rows.") from None
+        raise KitError(
+            f"{path} is empty. Give a CSV file with a header row and data rows."
+        ) from None
     except UnicodeDecodeError:
-        raise KitError(f"{path} is not a text CSV file (is it a spreadsheet or a zip?). Export it as CSV.") from None
+        raise KitError(
+            f"{path} is not a text CSV file (is it a spreadsheet or a zip?). Export it as CSV."
+        ) from None
     except (pd.errors.ParserError, ValueError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise KitError(f"{path} could not be read as CSV ({first_line}). Check it has one header row and commas between values.") from None
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
+        raise KitError(
+            f"{path} could not be read as CSV ({first_line}). Check it has one header row and commas between values."
+        ) from None
     frame.columns = [str(column).strip() for column in frame.columns]
     if frame.columns.duplicated().any():
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise KitError(f"{path} has more than one column named {duplicated[0]!r}. Rename the columns so each name is used once.")
+        raise KitError(
+            f"{path} has more than one column named {duplicated[0]!r}. Rename the columns so each name is used once."
+        )
     if len(frame.columns) < 2:
-        raise KitError(f"{path} has a single column ({frame.columns[0]!r}): a CSV needs feature columns and a target column separated by commas.")
+        raise KitError(
+            f"{path} has a single column ({frame.columns[0]!r}): a CSV needs feature columns and a target column separated by commas."
+        )
     if frame.empty:
         raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")
     return frame
@@ -84,7 +98,9 @@ def check_target(frame: pd.DataFrame, target: str, source: str) -> None:
     by_lower = {str(column).lower(): column for column in frame.columns}
     close = difflib.get_close_matches(target.lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
-    raise KitError(f"Target column {target!r} is not in {source}. Its columns are: {columns}.{hint}")
+    raise KitError(
+        f"Target column {target!r} is not in {source}. Its columns are: {columns}.{hint}"
+    )
 
 
 def infer_task(labels: pd.Series) -> tuple[str, str]:
@@ -111,7 +127,9 @@ def drop_missing(frame: pd.DataFrame, notes: list[str], source: str) -> pd.DataF
         return frame
     if missing_rows == len(frame):
         worst = missing_per_column.idxmax()
-        raise KitError(f"Every row of {source} has a missing value (column {worst!r} is missing in {missing_per_column[worst]} rows). Fill in the values or drop that column.")
+        raise KitError(
+            f"Every row of {source} has a missing value (column {worst!r} is missing in {missing_per_column[worst]} rows). Fill in the values or drop that column."
+        )
     counts = ", ".join(f"{column} {count}" for column, count in missing_per_column.items() if count)
     notes.append(f"Dropped {missing_rows} of {len(frame)} rows with missing values ({counts}).")
     return frame.dropna()  # keeps each row's original number, for messages
@@ -120,7 +138,11 @@ def drop_missing(frame: pd.DataFrame, notes: list[str], source: str) -> pd.DataF
 def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
     """Every feature must be numeric, or text with few enough values to one-hot encode."""
     for column in frame.columns:
-        if column == target or pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
+        if (
+            column == target
+            or pd.api.types.is_numeric_dtype(frame[column])
+            or pd.api.types.is_bool_dtype(frame[column])
+        ):
             continue
         as_numbers = pd.to_numeric(frame[column], errors="coerce")
         if as_numbers.notna().mean() >= 0.5:
@@ -142,35 +164,65 @@ def check_target_values(labels: pd.Series, task: str, target: str) -> None:
     distinct = labels.nunique()
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(labels) or pd.api.types.is_bool_dtype(labels):
-            raise KitError(f"Target {target!r} is not numeric (e.g. {show(labels.iloc[0])}), so it can't be a regression target. Use --task binary or multiclass.")
+            raise KitError(
+                f"Target {target!r} is not numeric (e.g. {show(labels.iloc[0])}), so it can't be a regression target. Use --task binary or multiclass."
+            )
         if distinct < 2:
-            raise KitError(f"Target {target!r} has the same value ({show(labels.iloc[0])}) in every row: there is nothing to predict.")
+            raise KitError(
+                f"Target {target!r} has the same value ({show(labels.iloc[0])}) in every row: there is nothing to predict."
+            )
         return
     if distinct < 2:
-        raise KitError(f"Target {target!r} has only one class ({show(labels.iloc[0])}): a classifier needs at least two. Add rows of another class.")
+        raise KitError(
+            f"Target {target!r} has only one class ({show(labels.iloc[0])}): a classifier needs at least two. Add rows of another class."
+        )
     if task == "binary" and distinct > 2:
-        raise KitError(f"Target {target!r} has {distinct} classes, not 2. Use the multiclass task (--task multiclass).")
-    if task == "multiclass" and pd.api.types.is_float_dtype(labels) and not np.all(np.isclose(labels, np.round(labels))):
-        raise KitError(f"Target {target!r} holds fractional numbers like {show(labels.iloc[0])}: that looks like regression (--task regression).")
+        raise KitError(
+            f"Target {target!r} has {distinct} classes, not 2. Use the multiclass task (--task multiclass)."
+        )
+    if (
+        task == "multiclass"
+        and pd.api.types.is_float_dtype(labels)
+        and not np.all(np.isclose(labels, np.round(labels)))
+    ):
+        raise KitError(
+            f"Target {target!r} holds fractional numbers like {show(labels.iloc[0])}: that looks like regression (--task regression)."
+        )
 
 
-def check_enough_rows(labels: pd.Series, task: str, test_size: float, stratify: bool, source: str) -> None:
+def check_enough_rows(
+    labels: pd.Series, task: str, test_size: float, stratify: bool, source: str
+) -> None:
     """Fewer rows than a train/test split needs is an error, not a crash deep inside scikit-learn."""
     rows = len(labels)
     if rows < MIN_ROWS:
-        raise KitError(f"{source} has only {rows} usable rows; the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows.")
+        raise KitError(
+            f"{source} has only {rows} usable rows; the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows."
+        )
     test_rows = math.ceil(test_size * rows)
     if task == "regression":
         return
     counts = labels.value_counts()
     if stratify and counts.min() < 2:
         rare = counts.idxmin()
-        raise KitError(f"Class {show(rare)} of the target has a single row, so it can't be in both training and test rows. Add rows of it, or remove it.")
+        raise KitError(
+            f"Class {show(rare)} of the target has a single row, so it can't be in both training and test rows. Add rows of it, or remove it."
+        )
     if stratify and (test_rows < len(counts) or rows - test_rows < len(counts)):
-        raise KitError(f"{rows} rows can't hold all {len(counts)} classes in both the training and the test rows at test size {test_size}. Add rows or change --test-size.")
+        raise KitError(
+            f"{rows} rows can't hold all {len(counts)} classes in both the training and the test rows at test size {test_size}. Add rows or change --test-size."
+        )
 
 
-def load_dataset(path, target: str, task: str = "auto", *, test_size: float = 0.2, stratify: bool = True, dedupe: bool = False) -> Dataset:
+def load_dataset(
+    path,
+    target: str,
+    task: str = "auto",
+    *,
+    test_size: float = 0.2,
+    stratify: bool = True,
+    dedupe: bool = False,
+) -> Dataset:
     """Read and validate a CSV; return clean rows and the task, or raise `KitError`."""
     source = Path(path).name
     frame = read_csv(path)

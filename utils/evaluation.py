@@ -30,7 +30,9 @@ def predict(model, X: np.ndarray, task: str) -> tuple[np.ndarray, np.ndarray]:
     return outputs[:, 0], outputs[:, 0]
 
 
-def baseline_predict(task: str, y_train: np.ndarray, rows: int, num_classes: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def baseline_predict(
+    task: str, y_train: np.ndarray, rows: int, num_classes: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """The naive predictor: always the training majority class, or always the training mean."""
     if task == "regression":
         values = np.full(rows, float(np.mean(y_train)))
@@ -41,19 +43,34 @@ def baseline_predict(task: str, y_train: np.ndarray, rows: int, num_classes: int
     return majority, scores[:, 1] if task == "binary" else scores
 
 
-def score(task: str, y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
+def score(
+    task: str, y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray
+) -> dict[str, float | None]:
     """The task's test metrics; a metric that can't be computed (one class in the test rows) is None."""
     if task == "regression":
         mse = metrics.mean_squared_error(y_true, y_pred)
-        results = {"mae": metrics.mean_absolute_error(y_true, y_pred), "mse": mse, "rmse": math.sqrt(mse), "r2": metrics.r2_score(y_true, y_pred)}
+        results = {
+            "mae": metrics.mean_absolute_error(y_true, y_pred),
+            "mse": mse,
+            "rmse": math.sqrt(mse),
+            "r2": metrics.r2_score(y_true, y_pred),
+        }
     elif task == "multiclass":
-        results = {"accuracy": metrics.accuracy_score(y_true, y_pred), "f1_macro": metrics.f1_score(y_true, y_pred, average="macro", zero_division=0)}
+        results = {
+            "accuracy": metrics.accuracy_score(y_true, y_pred),
+            "f1_macro": metrics.f1_score(y_true, y_pred, average="macro", zero_division=0),
+        }
     else:
         results = {
             "accuracy": metrics.accuracy_score(y_true, y_pred),
             "precision": metrics.precision_score(y_true, y_pred, zero_division=0),
             "recall": metrics.recall_score(y_true, y_pred, zero_division=0),
             "f1": metrics.f1_score(y_true, y_pred, zero_division=0),
-            "roc_auc": metrics.roc_auc_score(y_true, scores) if len(np.unique(y_true)) == 2 else None,
+            "roc_auc": metrics.roc_auc_score(y_true, scores)
+            if len(np.unique(y_true)) == 2
+            else None,
         }
-    return {name: None if value is None or not np.isfinite(value) else float(value) for name, value in results.items()}
+    return {
+        name: None if value is None or not np.isfinite(value) else float(value)
+        for name, value in results.items()
+    }

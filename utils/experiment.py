@@ -59,9 +59,16 @@ class Plan:
 
 def plan(case: CaseStudy, settings: Settings) -> Plan:
     recipe = case.recipe(settings.recipe)
-    epochs = settings.epochs or (min(recipe.epochs, QUICK_EPOCHS) if settings.quick else recipe.epochs)
+    epochs = settings.epochs or (
+        min(recipe.epochs, QUICK_EPOCHS) if settings.quick else recipe.epochs
+    )
     stratify = recipe.stratify if settings.stratify is None else settings.stratify
-    recipe = replace(recipe, epochs=epochs, batch_size=settings.batch_size or recipe.batch_size, stratify=stratify)
+    recipe = replace(
+        recipe,
+        epochs=epochs,
+        batch_size=settings.batch_size or recipe.batch_size,
+        stratify=stratify,
+    )
     return Plan(
         case=case,
         recipe=recipe,
@@ -77,7 +84,14 @@ def plan(case: CaseStudy, settings: Settings) -> Plan:
 
 
 def load(plan: Plan) -> Dataset:
-    return load_dataset(plan.csv, plan.target, plan.task, test_size=plan.test_size, stratify=plan.recipe.stratify, dedupe=plan.dedupe)
+    return load_dataset(
+        plan.csv,
+        plan.target,
+        plan.task,
+        test_size=plan.test_size,
+        stratify=plan.recipe.stratify,
+        dedupe=plan.dedupe,
+    )
 
 
 @dataclass
@@ -119,10 +133,16 @@ def split_and_scale(dataset: Dataset, plan: Plan) -> Split:
 
 
 def model_builder(build_model, preprocessor: Preprocessor):
-    """`build_model(hp)`, with the data's `task` and `num_classes` filled in where it asks for them."""
+    """`build_model(hp)`, with the data's `num_features`, `task` and `num_classes` filled in where it asks."""
     wanted = inspect.signature(build_model).parameters
-    given = {"task": preprocessor.task, "num_classes": preprocessor.num_classes}
-    return functools.partial(build_model, **{name: value for name, value in given.items() if name in wanted})
+    given = {
+        "num_features": len(preprocessor.feature_names),
+        "task": preprocessor.task,
+        "num_classes": preprocessor.num_classes,
+    }
+    return functools.partial(
+        build_model, **{name: value for name, value in given.items() if name in wanted}
+    )
 
 
 def fixed_hyperparameters(values: dict):
@@ -148,7 +168,9 @@ def evaluate(model, data: Split) -> tuple[dict, np.ndarray, np.ndarray]:
 
     task = data.preprocessor.task
     y_pred, scores = evaluation.predict(model, data.X_test, task)
-    baseline_pred, baseline_scores = evaluation.baseline_predict(task, data.y_train, len(data.y_test), data.preprocessor.num_classes)
+    baseline_pred, baseline_scores = evaluation.baseline_predict(
+        task, data.y_train, len(data.y_test), data.preprocessor.num_classes
+    )
     metrics = {
         "task": task,
         "n_train": len(data.y_train),
@@ -162,7 +184,12 @@ def evaluate(model, data: Split) -> tuple[dict, np.ndarray, np.ndarray]:
 def versions() -> dict:
     import keras
 
-    return {"python": platform.python_version(), "keras": keras.__version__, "backend": keras.backend.backend(), "numpy": np.__version__}
+    return {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+    }
 
 
 @dataclass
@@ -177,7 +204,13 @@ class Trained:
     scores: np.ndarray
 
 
-def train_and_evaluate(build_model, data: Split, run_plan: Plan, hyperparameters: dict | None = None, progress_label: str | None = None) -> Trained:
+def train_and_evaluate(
+    build_model,
+    data: Split,
+    run_plan: Plan,
+    hyperparameters: dict | None = None,
+    progress_label: str | None = None,
+) -> Trained:
     """Seed, build, train with the plan's recipe, and test: the heart of every run, search winner and benchmark fit."""
     from utils.keras_setup import seed_everything
     from utils.training import train
@@ -197,11 +230,25 @@ def train_and_evaluate(build_model, data: Split, run_plan: Plan, hyperparameters
         progress_label=progress_label,
     )
     metrics, y_pred, scores = evaluate(model, data)
-    metrics.update(seed=run_plan.seed, fit_seconds=round(training.fit_seconds, 3), epochs_run=training.epochs_run, test_rows_in_train=data.test_rows_in_train)
+    metrics.update(
+        seed=run_plan.seed,
+        fit_seconds=round(training.fit_seconds, 3),
+        epochs_run=training.epochs_run,
+        test_rows_in_train=data.test_rows_in_train,
+    )
     return Trained(model, used, training, metrics, y_pred, scores)
 
 
-def save_run(run_dir, case: CaseStudy, run_plan: Plan, data: Split, trained: Trained, recipe_name: str = "kit", title: str | None = None, **extra) -> None:
+def save_run(
+    run_dir,
+    case: CaseStudy,
+    run_plan: Plan,
+    data: Split,
+    trained: Trained,
+    recipe_name: str = "kit",
+    title: str | None = None,
+    **extra,
+) -> None:
     """Write a run folder: config (everything needed to repeat it), metrics, history, model, preprocessing, figures."""
     from utils import plots, runs
 
@@ -222,8 +269,24 @@ def save_run(run_dir, case: CaseStudy, run_plan: Plan, data: Split, trained: Tra
         **extra,
         "versions": versions(),
     }
-    figures = plots.task_figures(task, trained.training.history, data.y_test, trained.y_pred, trained.scores, data.preprocessor.classes, title or case.name)
-    runs.write_run(run_dir, config=config, metrics=trained.metrics, history=trained.training.history, model=trained.model, preprocessor=data.preprocessor, figures=figures)
+    figures = plots.task_figures(
+        task,
+        trained.training.history,
+        data.y_test,
+        trained.y_pred,
+        trained.scores,
+        data.preprocessor.classes,
+        title or case.name,
+    )
+    runs.write_run(
+        run_dir,
+        config=config,
+        metrics=trained.metrics,
+        history=trained.training.history,
+        model=trained.model,
+        preprocessor=data.preprocessor,
+        figures=figures,
+    )
 
 
 @dataclass
@@ -248,7 +311,9 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
         notes.append(warning)
     for note in notes:
         say(note)
-    trained = train_and_evaluate(build_model, data, run_plan, progress_label=None if settings.quiet else case.name)
+    trained = train_and_evaluate(
+        build_model, data, run_plan, progress_label=None if settings.quiet else case.name
+    )
     run_dir = runs.new_run_dir(case.name, settings.runs_root, settings.out)
     save_run(run_dir, case, run_plan, data, trained, recipe_name=settings.recipe)
     return RunResult(run_dir=run_dir, metrics=trained.metrics, notes=notes)

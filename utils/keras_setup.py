@@ -37,7 +37,9 @@ def import_keras():
         import absl.logging
 
         absl.logging.set_verbosity(absl.logging.ERROR)
-        sys.modules["tensorflow"].get_logger().setLevel("ERROR")  # e.g. retracing notes, expected when a search builds many models
+        sys.modules["tensorflow"].get_logger().setLevel(
+            "ERROR"
+        )  # e.g. retracing notes, expected when a search builds many models
     return sys.modules["keras"]
 
 

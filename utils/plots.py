@@ -13,8 +13,13 @@ FIGURE_SIZE = (6.4, 4.8)
 
 def learning_curves(history: dict[str, list[float]], title: str):
     """Loss (and the compiled metric, if any) per epoch, training beside validation."""
-    metrics = sorted((name for name in history if name != "epoch" and not name.startswith("val_")), key=lambda name: name != "loss")
-    fig, axes = plt.subplots(1, len(metrics), figsize=(FIGURE_SIZE[0] * len(metrics), FIGURE_SIZE[1]), squeeze=False)
+    metrics = sorted(
+        (name for name in history if name != "epoch" and not name.startswith("val_")),
+        key=lambda name: name != "loss",
+    )
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(FIGURE_SIZE[0] * len(metrics), FIGURE_SIZE[1]), squeeze=False
+    )
     for axis, name in zip(axes[0], metrics):
         epochs = history["epoch"]
         axis.plot(epochs, history[name], marker="." if len(epochs) < 40 else None, label="training")
@@ -30,7 +35,13 @@ def learning_curves(history: dict[str, list[float]], title: str):
 def confusion_matrix(y_true, y_pred, class_names: list, title: str):
     fig, axis = plt.subplots(figsize=FIGURE_SIZE)
     ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=list(range(len(class_names))), display_labels=[str(name) for name in class_names], ax=axis, colorbar=False, cmap="Blues"
+        y_true,
+        y_pred,
+        labels=list(range(len(class_names))),
+        display_labels=[str(name) for name in class_names],
+        ax=axis,
+        colorbar=False,
+        cmap="Blues",
     )
     axis.set_title(f"{title}: confusion matrix (test rows)")
     fig.tight_layout()
@@ -50,7 +61,10 @@ def roc_curve(y_true, scores, title: str):
 def predicted_vs_actual(y_true, y_pred, title: str):
     fig, axis = plt.subplots(figsize=FIGURE_SIZE)
     axis.scatter(y_true, y_pred, alpha=0.7)
-    low, high = float(min(np.min(y_true), np.min(y_pred))), float(max(np.max(y_true), np.max(y_pred)))
+    low, high = (
+        float(min(np.min(y_true), np.min(y_pred))),
+        float(max(np.max(y_true), np.max(y_pred))),
+    )
     axis.plot([low, high], [low, high], linestyle="--", color="grey", label="perfect prediction")
     axis.set(xlabel="actual", ylabel="predicted", title=f"{title}: predicted vs actual (test rows)")
     axis.legend()
@@ -62,7 +76,9 @@ def residuals(y_true, y_pred, title: str):
     fig, axis = plt.subplots(figsize=FIGURE_SIZE)
     axis.scatter(y_pred, np.asarray(y_true) - np.asarray(y_pred), alpha=0.7)
     axis.axhline(0, linestyle="--", color="grey")
-    axis.set(xlabel="predicted", ylabel="actual - predicted", title=f"{title}: residuals (test rows)")
+    axis.set(
+        xlabel="predicted", ylabel="actual - predicted", title=f"{title}: residuals (test rows)"
+    )
     fig.tight_layout()
     return fig
 

@@ -14,18 +14,28 @@ def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:
     notes = []
     missing = [column for column in preprocessor.columns if column not in frame.columns]
     if missing:
-        raise KitError(f"{csv} lacks the model's column(s): {', '.join(missing)}. Add them, with the same names as in training.")
+        raise KitError(
+            f"{csv} lacks the model's column(s): {', '.join(missing)}. Add them, with the same names as in training."
+        )
     extra = [column for column in frame.columns if column not in preprocessor.columns]
     if extra:
-        notes.append(f"Ignoring {len(extra)} column(s) the model was not trained on: {', '.join(extra)}.")
+        notes.append(
+            f"Ignoring {len(extra)} column(s) the model was not trained on: {', '.join(extra)}."
+        )
     features = frame[preprocessor.columns]
     incomplete = features.isna().any(axis=1)
     if incomplete.any():
         rows = ", ".join(str(index + 2) for index in features.index[incomplete][:5])
-        raise KitError(f"{int(incomplete.sum())} row(s) of {csv} have missing values (file lines {rows}...). Fill them in or remove those rows.")
+        raise KitError(
+            f"{int(incomplete.sum())} row(s) of {csv} have missing values (file lines {rows}...). Fill them in or remove those rows."
+        )
     for column in preprocessor.columns:
-        if column not in preprocessor.categories and not pd.api.types.is_numeric_dtype(features[column]):
-            raise KitError(f"Column {column!r} of {csv} should be numeric but holds text like {show(features[column].iloc[0])}. Fix those values.")
+        if column not in preprocessor.categories and not pd.api.types.is_numeric_dtype(
+            features[column]
+        ):
+            raise KitError(
+                f"Column {column!r} of {csv} should be numeric but holds text like {show(features[column].iloc[0])}. Fix those values."
+            )
     model = load_model(run_dir, preprocessor)  # last: every check above answers without TensorFlow
     outputs = model.predict(preprocessor.transform(features), verbose=0)
     result = frame.copy()

@@ -16,10 +16,14 @@ from utils.data import Dataset
 from utils.errors import KitError
 
 
-def split(dataset: Dataset, test_size: float, split_seed: int, stratify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split(
+    dataset: Dataset, test_size: float, split_seed: int, stratify: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """scikit-learn's `train_test_split(test_size, random_state)`, stratified for classifiers if asked."""
     stratify_by = dataset.labels if stratify and dataset.task != "regression" else None
-    train, test = train_test_split(dataset.frame, test_size=test_size, random_state=split_seed, stratify=stratify_by)
+    train, test = train_test_split(
+        dataset.frame, test_size=test_size, random_state=split_seed, stratify=stratify_by
+    )
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
@@ -48,14 +52,23 @@ class Preprocessor:
         categories = {
             column: sorted(features[column].astype(str).unique().tolist())
             for column in features.columns
-            if not pd.api.types.is_numeric_dtype(features[column]) or pd.api.types.is_bool_dtype(features[column])
+            if not pd.api.types.is_numeric_dtype(features[column])
+            or pd.api.types.is_bool_dtype(features[column])
         }
-        preprocessor = cls(task=task, target=target, columns=list(features.columns), categories=categories, scale=scale)
+        preprocessor = cls(
+            task=task,
+            target=target,
+            columns=list(features.columns),
+            categories=categories,
+            scale=scale,
+        )
         if scale:
             scaler = StandardScaler().fit(preprocessor._encode(features))
             preprocessor.mean, preprocessor.std = scaler.mean_.tolist(), scaler.scale_.tolist()
         if task != "regression":
-            preprocessor.classes = [np.asarray(value).item() for value in LabelEncoder().fit(train[target]).classes_]
+            preprocessor.classes = [
+                np.asarray(value).item() for value in LabelEncoder().fit(train[target]).classes_
+            ]
         return preprocessor
 
     @property
@@ -63,7 +76,11 @@ class Preprocessor:
         """The model's input columns, after one-hot encoding."""
         names = []
         for column in self.columns:
-            names += [f"{column}={value}" for value in self.categories[column]] if column in self.categories else [column]
+            names += (
+                [f"{column}={value}" for value in self.categories[column]]
+                if column in self.categories
+                else [column]
+            )
         return names
 
     def _encode(self, features: pd.DataFrame) -> np.ndarray:
@@ -71,7 +88,9 @@ class Preprocessor:
         for column in self.columns:
             if column in self.categories:
                 text = features[column].astype(str).to_numpy()
-                blocks.append(np.stack([text == value for value in self.categories[column]], axis=1))
+                blocks.append(
+                    np.stack([text == value for value in self.categories[column]], axis=1)
+                )
             else:
                 blocks.append(features[[column]].to_numpy(dtype="float64"))
         return np.hstack(blocks).astype("float64")
@@ -80,7 +99,9 @@ class Preprocessor:
         """Features as float32, scaled with the training rows' mean and standard deviation."""
         missing = [column for column in self.columns if column not in features.columns]
         if missing:
-            raise KitError(f"The CSV lacks {len(missing)} of the model's columns: {', '.join(missing)}. Add them (same names as in training).")
+            raise KitError(
+                f"The CSV lacks {len(missing)} of the model's columns: {', '.join(missing)}. Add them (same names as in training)."
+            )
         encoded = self._encode(features)
         if self.scale:
             encoded = (encoded - np.asarray(self.mean)) / np.asarray(self.std)

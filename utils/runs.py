@@ -23,7 +23,9 @@ def check_out_dir(out) -> Path:
     """`--out DIR` may be new or empty, never a folder holding earlier results."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise KitError(f"{out} already exists and is not empty; a run never overwrites earlier results. Choose a new folder for --out.")
+        raise KitError(
+            f"{out} already exists and is not empty; a run never overwrites earlier results. Choose a new folder for --out."
+        )
     return out
 
 
@@ -50,7 +52,16 @@ def write_json(path: Path, values: dict) -> None:
     path.write_text(json.dumps(values, indent=2, sort_keys=False, default=str) + "\n")
 
 
-def write_run(run_dir: Path, *, config: dict, metrics: dict, history: dict, model, preprocessor: Preprocessor, figures: dict) -> None:
+def write_run(
+    run_dir: Path,
+    *,
+    config: dict,
+    metrics: dict,
+    history: dict,
+    model,
+    preprocessor: Preprocessor,
+    figures: dict,
+) -> None:
     write_json(run_dir / "config.json", config)
     write_json(run_dir / "metrics.json", metrics)
     pd.DataFrame(history).to_csv(run_dir / "history.csv", index=False)
@@ -66,11 +77,15 @@ def write_run(run_dir: Path, *, config: dict, metrics: dict, history: dict, mode
 def _read_json(run_dir: Path, name: str) -> dict:
     path = run_dir / name
     if not path.is_file():
-        raise KitError(f"{run_dir} has no {name}: it is not a complete run folder. Point --run at a folder written by `run` or `fit`.")
+        raise KitError(
+            f"{run_dir} has no {name}: it is not a complete run folder. Point --run at a folder written by `run` or `fit`."
+        )
     try:
         values = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise KitError(f"{path} is not valid JSON (damaged or edited?). Use an intact run folder.") from None
+        raise KitError(
+            f"{path} is not valid JSON (damaged or edited?). Use an intact run folder."
+        ) from None
     if not isinstance(values, dict):
         raise KitError(f"{path} does not hold a JSON object. Use an intact run folder.")
     return values
@@ -80,13 +95,21 @@ def load_preprocessor(run_dir: Path) -> Preprocessor:
     values = _read_json(run_dir, PREPROCESSING_FILE)
     try:
         preprocessor = Preprocessor.from_dict(values)
-        widths_agree = preprocessor.mean is None or len(preprocessor.mean) == len(preprocessor.std) == len(preprocessor.feature_names)
-        valid = isinstance(preprocessor.columns, list) and preprocessor.task in ("binary", "multiclass", "regression") and widths_agree
+        widths_agree = preprocessor.mean is None or len(preprocessor.mean) == len(
+            preprocessor.std
+        ) == len(preprocessor.feature_names)
+        valid = (
+            isinstance(preprocessor.columns, list)
+            and preprocessor.task in ("binary", "multiclass", "regression")
+            and widths_agree
+        )
         valid = valid and (preprocessor.task == "regression" or bool(preprocessor.classes))
     except (TypeError, KeyError, AttributeError):
         valid = False
     if not valid:
-        raise KitError(f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). Use an intact run folder.")
+        raise KitError(
+            f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). Use an intact run folder."
+        )
     return preprocessor
 
 
@@ -94,8 +117,12 @@ def check_run(run_dir) -> tuple[Preprocessor, dict]:
     """Check a run folder without loading the model: no code-carrying files, intact JSON."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise KitError(f"Run folder not found: {run_dir}. Give a folder under runs/ written by `run` or `fit`.")
-    planted = sorted(path.name for path in run_dir.rglob("*") if path.suffix.lower() in CODE_CARRYING_SUFFIXES)
+        raise KitError(
+            f"Run folder not found: {run_dir}. Give a folder under runs/ written by `run` or `fit`."
+        )
+    planted = sorted(
+        path.name for path in run_dir.rglob("*") if path.suffix.lower() in CODE_CARRYING_SUFFIXES
+    )
     if planted:
         raise KitError(
             f"{run_dir} holds {', '.join(planted)}: files of a kind that can run code when loaded. "
@@ -118,10 +145,16 @@ def load_model(run_dir, preprocessor: Preprocessor):
         model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     except ValueError as error:
         if "safe_mode" in str(error) or "Lambda" in str(error):
-            raise KitError(f"{model_path} holds a Lambda layer, i.e. code that would run on load. Refusing it; kit models never contain one.") from None
-        raise KitError(f"{model_path} could not be loaded ({str(error).splitlines()[0][:160]}). Use an intact run folder.") from None
+            raise KitError(
+                f"{model_path} holds a Lambda layer, i.e. code that would run on load. Refusing it; kit models never contain one."
+            ) from None
+        raise KitError(
+            f"{model_path} could not be loaded ({str(error).splitlines()[0][:160]}). Use an intact run folder."
+        ) from None
     except Exception as error:  # a damaged zip, a foreign file renamed .keras, ...
-        raise KitError(f"{model_path} could not be loaded as a Keras model ({type(error).__name__}). Use an intact run folder.") from None
+        raise KitError(
+            f"{model_path} could not be loaded as a Keras model ({type(error).__name__}). Use an intact run folder."
+        ) from None
     model_width = model.inputs[0].shape[-1] if model.inputs else None
     if model_width != len(preprocessor.feature_names):
         raise KitError(

@@ -42,7 +42,9 @@ class KitTraining:
         settings = dict(self.fit_kwargs or {})
         seed_everything(settings.pop("seed", 0))
         self.model_ = self._get_model(X, y)
-        self.history_ = train(self.model_, X.astype("float32"), y, validation_split=0, progress_label=None, **settings).history
+        self.history_ = train(
+            self.model_, X.astype("float32"), y, validation_split=0, progress_label=None, **settings
+        ).history
         return self
 
     def predict(self, X):
@@ -66,7 +68,9 @@ class GridClassifier(KitTraining, keras.wrappers.SKLearnClassifier):
         return np.searchsorted(self.classes_, y)
 
     def _reverse_process_target(self, outputs):
-        index = (outputs[:, 0] >= 0.5).astype(int) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+        index = (
+            (outputs[:, 0] >= 0.5).astype(int) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+        )
         return self.classes_[index]
 
 
@@ -100,7 +104,9 @@ def prepare(case, build_model, settings: experiment.Settings, say=print) -> Sear
 
 def with_training(setup: SearchSetup, epochs: int, batch_size: int) -> experiment.Plan:
     """The search's plan with the epochs and batch size a configuration trains with."""
-    return replace(setup.plan, recipe=replace(setup.plan.recipe, epochs=epochs, batch_size=batch_size))
+    return replace(
+        setup.plan, recipe=replace(setup.plan.recipe, epochs=epochs, batch_size=batch_size)
+    )
 
 
 def comparison_table(metric_keys, default: dict, best: dict, best_label: str) -> str:
@@ -113,7 +119,16 @@ def comparison_table(metric_keys, default: dict, best: dict, best_label: str) ->
 # --------------------------------------------------------------------------- grid search
 
 
-def grid_search(case, build_model, grid: list[dict], settings: experiment.Settings, *, cv: int = 3, n_jobs: int = 1, say=print) -> dict:
+def grid_search(
+    case,
+    build_model,
+    grid: list[dict],
+    settings: experiment.Settings,
+    *,
+    cv: int = 3,
+    n_jobs: int = 1,
+    say=print,
+) -> dict:
     """scikit-learn's `GridSearchCV` over `build_model`: ranked table, then the best refit and tested."""
     from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 
@@ -126,7 +141,10 @@ def grid_search(case, build_model, grid: list[dict], settings: experiment.Settin
     points = expand_grid(grid)
     if settings.quick:
         points, cv = points[:2], 2
-    defaults = {"epochs": QUICK_EPOCHS if settings.quick else recipe.epochs, "batch_size": recipe.batch_size}
+    defaults = {
+        "epochs": QUICK_EPOCHS if settings.quick else recipe.epochs,
+        "batch_size": recipe.batch_size,
+    }
     task = setup.data.preprocessor.task
     classifier = task != "regression"
     estimator = (GridClassifier if classifier else GridRegressor)(model=build_with)
@@ -137,12 +155,30 @@ def grid_search(case, build_model, grid: list[dict], settings: experiment.Settin
         if settings.quick:
             fit["epochs"] = min(fit["epochs"], QUICK_EPOCHS)
         param_grid.append(
-            {"model_kwargs": [{"build_model": setup.build_model, "hyperparameters": hyperparameters}], "fit_kwargs": [{**fit, "seed": setup.plan.seed}]}
+            {
+                "model_kwargs": [
+                    {"build_model": setup.build_model, "hyperparameters": hyperparameters}
+                ],
+                "fit_kwargs": [{**fit, "seed": setup.plan.seed}],
+            }
         )
-    splitter = (StratifiedKFold if classifier else KFold)(n_splits=cv, shuffle=True, random_state=setup.plan.seed)
+    splitter = (StratifiedKFold if classifier else KFold)(
+        n_splits=cv, shuffle=True, random_state=setup.plan.seed
+    )
     scoring = "accuracy" if classifier else "neg_root_mean_squared_error"
-    say(f"Grid search: {len(param_grid)} configurations x {cv} folds = {len(param_grid) * cv} fits on {len(setup.data.y_train)} training rows")
-    search = GridSearchCV(estimator, param_grid, scoring=scoring, cv=splitter, n_jobs=n_jobs, refit=False, verbose=0, error_score=np.nan)
+    say(
+        f"Grid search: {len(param_grid)} configurations x {cv} folds = {len(param_grid) * cv} fits on {len(setup.data.y_train)} training rows"
+    )
+    search = GridSearchCV(
+        estimator,
+        param_grid,
+        scoring=scoring,
+        cv=splitter,
+        n_jobs=n_jobs,
+        refit=False,
+        verbose=0,
+        error_score=np.nan,
+    )
     search.fit(setup.data.X_train, setup.data.y_train)
 
     sign = 1 if classifier else -1
@@ -152,29 +188,79 @@ def grid_search(case, build_model, grid: list[dict], settings: experiment.Settin
     searched = sorted({name for point in points for name in point if name not in FIT_SETTINGS})
     results = []
     for index, params in enumerate(search.cv_results_["params"]):
-        values = {name: default_hp.values.get(name) for name in searched} | params["model_kwargs"]["hyperparameters"]
+        values = {name: default_hp.values.get(name) for name in searched} | params["model_kwargs"][
+            "hyperparameters"
+        ]
         fit = {name: params["fit_kwargs"][name] for name in FIT_SETTINGS}
         results.append(
-            {"rank": int(search.cv_results_["rank_test_score"][index]), **values, **fit, f"mean_{score_name}": sign * search.cv_results_["mean_test_score"][index], f"std_{score_name}": search.cv_results_["std_test_score"][index]}
+            {
+                "rank": int(search.cv_results_["rank_test_score"][index]),
+                **values,
+                **fit,
+                f"mean_{score_name}": sign * search.cv_results_["mean_test_score"][index],
+                f"std_{score_name}": search.cv_results_["std_test_score"][index],
+            }
         )
     table = pd.DataFrame(results).sort_values("rank", kind="stable")
-    say(format_table(list(table.columns), table.astype(object).where(table.notna(), None).values.tolist()))
+    say(
+        format_table(
+            list(table.columns), table.astype(object).where(table.notna(), None).values.tolist()
+        )
+    )
 
     best_params = search.cv_results_["params"][search.best_index_]
-    best_hp, best_fit = best_params["model_kwargs"]["hyperparameters"], {k: v for k, v in best_params["fit_kwargs"].items() if k != "seed"}
+    best_hp, best_fit = (
+        best_params["model_kwargs"]["hyperparameters"],
+        {k: v for k, v in best_params["fit_kwargs"].items() if k != "seed"},
+    )
     say(f"Best: {best_hp} {best_fit}; retraining it on all {len(setup.data.y_train)} training rows")
     best_plan = with_training(setup, best_fit["epochs"], best_fit["batch_size"])
-    best = experiment.train_and_evaluate(setup.build_model, setup.data, best_plan, best_hp, None if settings.quiet else f"{case.name} best")
+    best = experiment.train_and_evaluate(
+        setup.build_model,
+        setup.data,
+        best_plan,
+        best_hp,
+        None if settings.quiet else f"{case.name} best",
+    )
     default_plan = with_training(setup, defaults["epochs"], defaults["batch_size"])
-    default = experiment.train_and_evaluate(setup.build_model, setup.data, default_plan, None, None if settings.quiet else f"{case.name} default")
+    default = experiment.train_and_evaluate(
+        setup.build_model,
+        setup.data,
+        default_plan,
+        None,
+        None if settings.quiet else f"{case.name} default",
+    )
     say(comparison_table(METRIC_KEYS[task], default.metrics, best.metrics, "grid best"))
 
     run_dir = runs.new_run_dir(f"{case.name}-grid", settings.runs_root, settings.out)
     table.to_csv(run_dir / "grid_results.csv", index=False)
-    experiment.save_run(run_dir, case, best_plan, setup.data, best, title=f"{case.name} (best)", search={"kind": "grid", "cv": cv, "configurations": len(param_grid)})
-    runs.write_json(run_dir / "comparison.json", {"default": default.metrics, "best": best.metrics, "best_hyperparameters": best_hp, "best_fit": best_fit})
+    experiment.save_run(
+        run_dir,
+        case,
+        best_plan,
+        setup.data,
+        best,
+        title=f"{case.name} (best)",
+        search={"kind": "grid", "cv": cv, "configurations": len(param_grid)},
+    )
+    runs.write_json(
+        run_dir / "comparison.json",
+        {
+            "default": default.metrics,
+            "best": best.metrics,
+            "best_hyperparameters": best_hp,
+            "best_fit": best_fit,
+        },
+    )
     say(f"Saved to {run_dir}")
-    return {"run_dir": run_dir, "table": table, "best_hyperparameters": best_hp, "best_fit": best_fit, "default": default.metrics, "best": best.metrics}
+    return {
+        "run_dir": run_dir,
+        "table": table,
+        "best_hyperparameters": best_hp,
+        "best_fit": best_fit,
+        "default": default.metrics,
+        "best": best.metrics,
+    }
 
 
 # --------------------------------------------------------------------------- Keras Tuner
@@ -189,26 +275,61 @@ class CaseHyperModel(keras_tuner.HyperModel):
 
     def __init__(self, build_model, objective: str, batch_size: int, seed: int, say=print):
         super().__init__(name="case_study")
-        self.build_model, self.objective, self.batch_size, self.seed, self.say = build_model, objective, batch_size, seed, say
+        self.build_model, self.objective, self.batch_size, self.seed, self.say = (
+            build_model,
+            objective,
+            batch_size,
+            seed,
+            say,
+        )
 
     def build(self, hp):
         seed_everything(self.seed)  # same seed, same initial weights, same trials
         return self.build_model(hp)
 
-    def fit(self, hp, model, x, y, validation_data=None, callbacks=None, epochs=1, initial_epoch=0, **kwargs):
+    def fit(
+        self,
+        hp,
+        model,
+        x,
+        y,
+        validation_data=None,
+        callbacks=None,
+        epochs=1,
+        initial_epoch=0,
+        **kwargs,
+    ):
         training = train(
-            model, x, y, epochs=max(1, epochs - initial_epoch), batch_size=self.batch_size, validation_data=validation_data, callbacks=callbacks, seed=self.seed, progress_label=None
+            model,
+            x,
+            y,
+            epochs=max(1, epochs - initial_epoch),
+            batch_size=self.batch_size,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            seed=self.seed,
+            progress_label=None,
         )
         history = training.history
-        values = {name: hp.values[name] for name in sorted(hp.values) if not name.startswith("tuner/")}
+        values = {
+            name: hp.values[name] for name in sorted(hp.values) if not name.startswith("tuner/")
+        }
         shown = " ".join(f"{name}={value}" for name, value in values.items())
         scores = np.asarray(history.get(self.objective) or [np.nan], dtype=float)
         losses = np.asarray(history.get("loss") or [np.nan], dtype=float)
-        if not (np.isfinite(scores).all() and np.isfinite(losses).all()):  # TerminateOnNaN stops on the first NaN loss
-            self.say(f"  trial diverged ({shown}): the loss became NaN or infinite; it is marked failed")
-            raise keras_tuner.errors.FailedTrialError("diverged: the loss became NaN or infinite (learning rate too high?)")
+        if not (
+            np.isfinite(scores).all() and np.isfinite(losses).all()
+        ):  # TerminateOnNaN stops on the first NaN loss
+            self.say(
+                f"  trial diverged ({shown}): the loss became NaN or infinite; it is marked failed"
+            )
+            raise keras_tuner.errors.FailedTrialError(
+                "diverged: the loss became NaN or infinite (learning rate too high?)"
+            )
         best = int(np.argmin(scores) if direction(self.objective) == "min" else np.argmax(scores))
-        self.say(f"  trial: {shown} -> {self.objective} {scores[best]:.4f} ({training.fit_seconds:.1f} s)")
+        self.say(
+            f"  trial: {shown} -> {self.objective} {scores[best]:.4f} ({training.fit_seconds:.1f} s)"
+        )
         return {name: float(series[best]) for name, series in history.items() if name != "epoch"}
 
 
@@ -216,7 +337,16 @@ def direction(objective: str) -> str:
     return "max" if "accuracy" in objective or "auc" in objective else "min"
 
 
-def make_tuner(kind: str, hypermodel, objective: str, directory, max_trials: int, executions: int, epochs: int, seed: int):
+def make_tuner(
+    kind: str,
+    hypermodel,
+    objective: str,
+    directory,
+    max_trials: int,
+    executions: int,
+    epochs: int,
+    seed: int,
+):
     common = dict(
         hypermodel=hypermodel,
         objective=keras_tuner.Objective(objective, direction(objective)),
@@ -225,11 +355,16 @@ def make_tuner(kind: str, hypermodel, objective: str, directory, max_trials: int
         directory=str(directory),
         project_name="tuner",
         overwrite=False,  # a search folder is only ever added to; --resume continues it
-        max_consecutive_failed_trials=max_trials + 1,  # diverged trials are results to show, not a reason to stop
+        max_consecutive_failed_trials=max_trials
+        + 1,  # diverged trials are results to show, not a reason to stop
     )
     if kind == "hyperband":
         return keras_tuner.Hyperband(max_epochs=epochs, factor=3, hyperband_iterations=1, **common)
-    tuner_class = {"random": keras_tuner.RandomSearch, "bayesian": keras_tuner.BayesianOptimization, "grid": keras_tuner.GridSearch}[kind]
+    tuner_class = {
+        "random": keras_tuner.RandomSearch,
+        "bayesian": keras_tuner.BayesianOptimization,
+        "grid": keras_tuner.GridSearch,
+    }[kind]
     return tuner_class(max_trials=max_trials, **common)
 
 
@@ -237,14 +372,27 @@ def search_space(build_model) -> list:
     """The default path's search space, to tell whether a resumed search still means the same thing."""
     hp = keras_tuner.HyperParameters()
     build_model(hp)
-    return [{"name": item["config"]["name"], "class": item["class_name"], **{k: v for k, v in item["config"].items() if k not in ("name", "conditions")}} for item in hp.get_config()["space"]]
+    return [
+        {
+            "name": item["config"]["name"],
+            "class": item["class_name"],
+            **{k: v for k, v in item["config"].items() if k not in ("name", "conditions")},
+        }
+        for item in hp.get_config()["space"]
+    ]
 
 
 def trial_rows(tuner) -> list[dict]:
     rows = []
     for trial_id, trial in sorted(tuner.oracle.trials.items()):
-        values = {name: value for name, value in trial.hyperparameters.values.items() if not name.startswith("tuner/")}
-        status = trial.status.lower() if isinstance(trial.status, str) else str(trial.status).lower()
+        values = {
+            name: value
+            for name, value in trial.hyperparameters.values.items()
+            if not name.startswith("tuner/")
+        }
+        status = (
+            trial.status.lower() if isinstance(trial.status, str) else str(trial.status).lower()
+        )
         if status == "failed":
             status = "diverged"
         score = trial.score if trial.score is not None and np.isfinite(trial.score) else None
@@ -259,10 +407,26 @@ def trial_figures(table: pd.DataFrame, objective: str):
     fig, axis = plt.subplots(figsize=(6.4, 4.8))
     completed = table["score"].notna()
     trials = [str(trial) for trial in table["trial"]]
-    axis.bar([trial for trial, done in zip(trials, completed) if done], table["score"][completed], color="tab:blue", label="completed")
+    axis.bar(
+        [trial for trial, done in zip(trials, completed) if done],
+        table["score"][completed],
+        color="tab:blue",
+        label="completed",
+    )
     if (~completed).any():
-        axis.scatter([trial for trial, done in zip(trials, completed) if not done], np.zeros((~completed).sum()), marker="x", color="tab:red", s=80, label="diverged / failed")
-    axis.set(xlabel="trial", ylabel=objective, title=f"Score per trial ({objective}, {direction(objective)} is best)")
+        axis.scatter(
+            [trial for trial, done in zip(trials, completed) if not done],
+            np.zeros((~completed).sum()),
+            marker="x",
+            color="tab:red",
+            s=80,
+            label="diverged / failed",
+        )
+    axis.set(
+        xlabel="trial",
+        ylabel=objective,
+        title=f"Score per trial ({objective}, {direction(objective)} is best)",
+    )
     axis.legend()
     fig.tight_layout()
     figures["trial_scores"] = fig
@@ -270,7 +434,9 @@ def trial_figures(table: pd.DataFrame, objective: str):
     if names:
         fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.6), squeeze=False)
         for axis, name in zip(axes[0], names):
-            shown = completed & table[name].notna()  # a layer's units exist only in trials with that layer
+            shown = (
+                completed & table[name].notna()
+            )  # a layer's units exist only in trials with that layer
             values = table[name][shown]
             if pd.api.types.is_numeric_dtype(values):
                 axis.scatter(values.astype(float), table["score"][shown])
@@ -292,7 +458,18 @@ def new_search_dir(name: str, kind: str, root="searches"):
 
 
 def tune(
-    case, build_model, settings: experiment.Settings, *, kind: str = "random", max_trials: int = 10, executions: int = 1, epochs: int | None = None, resume=None, workers: int = 0, searches_root="searches", say=print
+    case,
+    build_model,
+    settings: experiment.Settings,
+    *,
+    kind: str = "random",
+    max_trials: int = 10,
+    executions: int = 1,
+    epochs: int | None = None,
+    resume=None,
+    workers: int = 0,
+    searches_root="searches",
+    say=print,
 ) -> dict | None:
     """A Keras Tuner search in its own folder; a fresh one unless `resume` names an earlier one.
 
@@ -310,9 +487,19 @@ def tune(
     if saved is not None:
         # A resumed search keeps the settings it began with: data, split, seed, tuner, budget.
         if kind is not None and kind != saved["tuner"]:
-            raise KitError(f"{resume} holds a {saved['tuner']} search, not {kind}. Drop --tuner to resume it, or start a new search.")
+            raise KitError(
+                f"{resume} holds a {saved['tuner']} search, not {kind}. Drop --tuner to resume it, or start a new search."
+            )
         kind = saved["tuner"]
-        settings = replace(settings, csv=saved["csv"], target=saved["target"], test_size=saved["test_size"], split_seed=saved["split_seed"], seed=saved["seed"], quick=False)
+        settings = replace(
+            settings,
+            csv=saved["csv"],
+            target=saved["target"],
+            test_size=saved["test_size"],
+            split_seed=saved["split_seed"],
+            seed=saved["seed"],
+            quick=False,
+        )
     kind = kind or "random"
     if kind not in TUNERS:
         raise KitError(f"Unknown tuner {kind!r}: choose one of {', '.join(TUNERS)}.")
@@ -339,26 +526,61 @@ def tune(
     else:
         search_dir = Path(resume)
         record = check_resumable(search_dir, saved, record)
-    (X_fit, y_fit), validation = hold_out_validation(setup.data.X_train, setup.data.y_train, setup.plan.validation_split)
-    hypermodel = CaseHyperModel(setup.build_model, case.objective, record["batch_size"], record["seed"], say=say)
-    tuner = make_tuner(kind, hypermodel, case.objective, search_dir, record["max_trials"], record["executions_per_trial"], record["epochs"], record["seed"])
+    (X_fit, y_fit), validation = hold_out_validation(
+        setup.data.X_train, setup.data.y_train, setup.plan.validation_split
+    )
+    hypermodel = CaseHyperModel(
+        setup.build_model, case.objective, record["batch_size"], record["seed"], say=say
+    )
+    tuner = make_tuner(
+        kind,
+        hypermodel,
+        case.objective,
+        search_dir,
+        record["max_trials"],
+        record["executions_per_trial"],
+        record["epochs"],
+        record["seed"],
+    )
     role = os.environ.get("KERASTUNER_TUNER_ID")
     if role is None:
-        done = sum(trial.status in ("COMPLETED", "FAILED", "INVALID") for trial in tuner.oracle.trials.values())
-        left = "until Hyperband's schedule ends" if kind == "hyperband" else f"{max(0, record['max_trials'] - done)} left"
+        done = sum(
+            trial.status in ("COMPLETED", "FAILED", "INVALID")
+            for trial in tuner.oracle.trials.values()
+        )
+        left = (
+            "until Hyperband's schedule ends"
+            if kind == "hyperband"
+            else f"{max(0, record['max_trials'] - done)} left"
+        )
         say(f"Search folder {search_dir}: {kind} search, {done} trials done, {left}")
     elif role == "chief":
-        say(f"Oracle listening on {os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']} for {search_dir}")
+        say(
+            f"Oracle listening on {os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']} for {search_dir}"
+        )
     try:
         if workers and role is None:
             from utils.distributed import run_local
 
             run_local(case.name, search_dir, workers, say)
-            tuner = make_tuner(kind, hypermodel, case.objective, search_dir, record["max_trials"], record["executions_per_trial"], record["epochs"], record["seed"])
+            tuner = make_tuner(
+                kind,
+                hypermodel,
+                case.objective,
+                search_dir,
+                record["max_trials"],
+                record["executions_per_trial"],
+                record["epochs"],
+                record["seed"],
+            )
         else:
-            tuner.search(X_fit, y_fit, validation_data=validation, epochs=record["epochs"], verbose=0)
+            tuner.search(
+                X_fit, y_fit, validation_data=validation, epochs=record["epochs"], verbose=0
+            )
     except KeyboardInterrupt:
-        say(f"\nInterrupted. Continue where it stopped with: python -m casestudies tune {case.name} --resume {search_dir}")
+        say(
+            f"\nInterrupted. Continue where it stopped with: python -m casestudies tune {case.name} --resume {search_dir}"
+        )
         raise
     if role is not None:
         return None
@@ -370,11 +592,15 @@ def read_search(search_dir) -> dict:
 
     path = search_dir / SEARCH_FILE
     if not path.is_file():
-        raise KitError(f"{search_dir} is not a search folder (no {SEARCH_FILE}). Give a folder under searches/ that `tune` created.")
+        raise KitError(
+            f"{search_dir} is not a search folder (no {SEARCH_FILE}). Give a folder under searches/ that `tune` created."
+        )
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError:
-        raise KitError(f"{path} is damaged (not valid JSON); start a new search instead of resuming this one.") from None
+        raise KitError(
+            f"{path} is damaged (not valid JSON); start a new search instead of resuming this one."
+        ) from None
 
 
 def check_resumable(search_dir, saved: dict, record: dict) -> dict:
@@ -395,18 +621,34 @@ def report(case, setup: SearchSetup, tuner, search_dir, record: dict, settings, 
     from utils.report import format_table
 
     table = pd.DataFrame(trial_rows(tuner))
-    hyperparameters = [column for column in table.columns if column not in ("trial", "score", "status")]
+    hyperparameters = [
+        column for column in table.columns if column not in ("trial", "score", "status")
+    ]
     for column in hyperparameters:
         values = table[column].dropna()
-        if len(values) and all(float(value).is_integer() for value in values if isinstance(value, (int, float))) and pd.api.types.is_numeric_dtype(values):
-            table[column] = table[column].astype("Int64")  # units stay 16, not 16.000, where a trial lacks the layer
+        if (
+            len(values)
+            and all(
+                float(value).is_integer() for value in values if isinstance(value, (int, float))
+            )
+            and pd.api.types.is_numeric_dtype(values)
+        ):
+            table[column] = table[column].astype(
+                "Int64"
+            )  # units stay 16, not 16.000, where a trial lacks the layer
     table = table[["trial", *sorted(hyperparameters), "score", "status"]]
     ascending = direction(case.objective) == "min"
-    table = table.sort_values("score", ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
+    table = table.sort_values(
+        "score", ascending=ascending, na_position="last", kind="stable"
+    ).reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     table.to_csv(search_dir / "trials.csv", index=False)
     table.to_json(search_dir / "trials.json", orient="records", indent=2)
-    say(format_table(list(table.columns), table.astype(object).where(table.notna(), None).values.tolist()))
+    say(
+        format_table(
+            list(table.columns), table.astype(object).where(table.notna(), None).values.tolist()
+        )
+    )
     for name, figure in trial_figures(table.drop(columns="rank"), case.objective).items():
         import matplotlib.pyplot as plt
 
@@ -414,16 +656,58 @@ def report(case, setup: SearchSetup, tuner, search_dir, record: dict, settings, 
         plt.close(figure)
     completed = table[table["score"].notna()]
     if completed.empty:
-        raise KitError(f"All {len(table)} trials failed or diverged, so there is no best model. Try smaller learning rates, or check the data.")
+        raise KitError(
+            f"All {len(table)} trials failed or diverged, so there is no best model. Try smaller learning rates, or check the data."
+        )
     best_trial = tuner.oracle.trials[completed.iloc[0]["trial"]]
-    best_hp = {name: value for name, value in best_trial.hyperparameters.values.items() if not name.startswith("tuner/")}
-    say(f"Best trial {best_trial.trial_id}: {best_hp}; retraining it on all {len(setup.data.y_train)} training rows")
+    best_hp = {
+        name: value
+        for name, value in best_trial.hyperparameters.values.items()
+        if not name.startswith("tuner/")
+    }
+    say(
+        f"Best trial {best_trial.trial_id}: {best_hp}; retraining it on all {len(setup.data.y_train)} training rows"
+    )
     trial_plan = with_training(setup, record["epochs"], record["batch_size"])
-    best = experiment.train_and_evaluate(setup.build_model, setup.data, trial_plan, best_hp, None if settings.quiet else f"{case.name} best")
-    default = experiment.train_and_evaluate(setup.build_model, setup.data, trial_plan, None, None if settings.quiet else f"{case.name} default")
-    say(comparison_table(METRIC_KEYS[setup.data.preprocessor.task], default.metrics, best.metrics, "tuned"))
+    best = experiment.train_and_evaluate(
+        setup.build_model,
+        setup.data,
+        trial_plan,
+        best_hp,
+        None if settings.quiet else f"{case.name} best",
+    )
+    default = experiment.train_and_evaluate(
+        setup.build_model,
+        setup.data,
+        trial_plan,
+        None,
+        None if settings.quiet else f"{case.name} default",
+    )
+    say(
+        comparison_table(
+            METRIC_KEYS[setup.data.preprocessor.task], default.metrics, best.metrics, "tuned"
+        )
+    )
     best_dir = runs.new_run_dir("best_model", search_dir)
-    experiment.save_run(best_dir, case, trial_plan, setup.data, best, title=f"{case.name} (best)", search={"kind": record["tuner"], "folder": str(search_dir)})
-    runs.write_json(search_dir / "comparison.json", {"default": default.metrics, "tuned": best.metrics, "best_hyperparameters": best_hp})
+    experiment.save_run(
+        best_dir,
+        case,
+        trial_plan,
+        setup.data,
+        best,
+        title=f"{case.name} (best)",
+        search={"kind": record["tuner"], "folder": str(search_dir)},
+    )
+    runs.write_json(
+        search_dir / "comparison.json",
+        {"default": default.metrics, "tuned": best.metrics, "best_hyperparameters": best_hp},
+    )
     say(f"Saved to {search_dir} (best model: {best_dir})")
-    return {"search_dir": search_dir, "best_dir": best_dir, "table": table, "best_hyperparameters": best_hp, "default": default.metrics, "tuned": best.metrics}
+    return {
+        "search_dir": search_dir,
+        "best_dir": best_dir,
+        "table": table,
+        "best_hyperparameters": best_hp,
+        "default": default.metrics,
+        "tuned": best.metrics,
+    }

@@ -57,7 +57,12 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         done = (epoch + 1) * self.epochs_per_call
-        values = "  ".join(f"{name} {value:.4f}" for name, value in sorted((logs or {}).items(), key=lambda item: item[0].removeprefix("val_") != "loss"))
+        values = "  ".join(
+            f"{name} {value:.4f}"
+            for name, value in sorted(
+                (logs or {}).items(), key=lambda item: item[0].removeprefix("val_") != "loss"
+            )
+        )
         line = f"{self.label}: epoch {done}/{self.epochs}  {values}"
         if self.in_place:
             self.stream.write("\r" + line.ljust(100) + ("\n" if done == self.epochs else ""))
@@ -82,10 +87,22 @@ def _tensors(arrays):
     """Features and targets as tensors; floats as float32, as `fit` would convert them."""
     import tensorflow as tf
 
-    return [tf.constant(array.astype("float32") if array.dtype.kind == "f" else array) for array in arrays]
+    return [
+        tf.constant(array.astype("float32") if array.dtype.kind == "f" else array)
+        for array in arrays
+    ]
 
 
-def _train_in_graph(model, fit_part, validation, epochs: int, per_call: int, batch_size: int, seed: int, callbacks: list) -> dict[str, list[float]]:
+def _train_in_graph(
+    model,
+    fit_part,
+    validation,
+    epochs: int,
+    per_call: int,
+    batch_size: int,
+    seed: int,
+    callbacks: list,
+) -> dict[str, list[float]]:
     """The kit's way on TensorFlow: `per_call` epochs per call of one traced function, then the logs."""
     import tensorflow as tf
 
@@ -105,13 +122,18 @@ def _train_in_graph(model, fit_part, validation, epochs: int, per_call: int, bat
 
     def run_epochs(first_epoch):
         def epoch(number):
-            order = tf.random.experimental.stateless_shuffle(tf.range(rows), seed=tf.stack([tf.constant(seed, tf.int64), tf.cast(number, tf.int64)]))
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(rows),
+                seed=tf.stack([tf.constant(seed, tf.int64), tf.cast(number, tf.int64)]),
+            )
 
             def step(index):
                 batch = order[index * batch_size : tf.minimum((index + 1) * batch_size, rows)]
                 x_batch, y_batch = tf.gather(X, batch), tf.gather(y, batch)
                 with tf.GradientTape() as tape:
-                    loss = model.compute_loss(x_batch, y_batch, model(x_batch, training=True), training=True)
+                    loss = model.compute_loss(
+                        x_batch, y_batch, model(x_batch, training=True), training=True
+                    )
                 model.optimizer.apply(tape.gradient(loss, weights), weights)
                 return (index + 1,)
 
@@ -125,14 +147,18 @@ def _train_in_graph(model, fit_part, validation, epochs: int, per_call: int, bat
         return logs
 
     run_epochs = tf.function(run_epochs, autograph=False)
-    callbacks = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs // per_call, verbose=0)
+    callbacks = keras.callbacks.CallbackList(
+        callbacks, model=model, epochs=epochs // per_call, verbose=0
+    )
     model.stop_training = False
     callbacks.on_train_begin()
     history, logs = {}, {}
     for point in range(epochs // per_call):
         callbacks.on_epoch_begin(point)
         callbacks.on_train_batch_begin(0)
-        logs = {name: float(value) for name, value in run_epochs(tf.constant(point * per_call)).items()}
+        logs = {
+            name: float(value) for name, value in run_epochs(tf.constant(point * per_call)).items()
+        }
         callbacks.on_train_batch_end(0, logs)
         callbacks.on_epoch_end(point, logs)
         for name, value in logs.items():
@@ -155,7 +181,9 @@ def _fast_datasets(train, validation, batch_size: int, seed: int):
         .prefetch(2)
     )
     if validation is not None:
-        validation = tf.data.Dataset.from_tensor_slices(validation).batch(len(validation[0])).cache()
+        validation = (
+            tf.data.Dataset.from_tensor_slices(validation).batch(len(validation[0])).cache()
+        )
     return batches, validation
 
 
@@ -187,18 +215,36 @@ def train(
         callbacks.append(EpochProgress(progress_label, epochs, per_call))
     start = time.perf_counter()
     if fast and keras.backend.backend() == "tensorflow":
-        history = _train_in_graph(model, fit_part, validation, epochs, per_call, batch_size, seed, callbacks)
+        history = _train_in_graph(
+            model, fit_part, validation, epochs, per_call, batch_size, seed, callbacks
+        )
     elif fast:
         steps = math.ceil(len(fit_part[0]) / batch_size) * per_call
         # Set before the first fit builds the train function: one call runs `per_call` epochs.
         model.steps_per_execution = steps
         batches, validation = _fast_datasets(fit_part, validation, batch_size, seed)
         history = model.fit(
-            batches, epochs=epochs // per_call, steps_per_epoch=steps, validation_data=validation, callbacks=callbacks, shuffle=False, verbose=0
+            batches,
+            epochs=epochs // per_call,
+            steps_per_epoch=steps,
+            validation_data=validation,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=0,
         ).history
     else:
-        history = model.fit(*fit_part, epochs=epochs, batch_size=batch_size, validation_data=validation, callbacks=callbacks, verbose=0).history
+        history = model.fit(
+            *fit_part,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=0,
+        ).history
     fit_seconds = time.perf_counter() - start
     points = len(history.get("loss", []))
     values = {name: [float(value) for value in series] for name, series in history.items()}
-    return TrainingResult(history={"epoch": [(point + 1) * per_call for point in range(points)], **values}, fit_seconds=fit_seconds)
+    return TrainingResult(
+        history={"epoch": [(point + 1) * per_call for point in range(points)], **values},
+        fit_seconds=fit_seconds,
+    )

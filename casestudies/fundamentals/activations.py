@@ -13,7 +13,9 @@ def step(x):
 
 
 def step_derivative(x):
-    return np.zeros_like(np.asarray(x, dtype=float))  # flat everywhere: why a perceptron can't use gradients
+    return np.zeros_like(
+        np.asarray(x, dtype=float)
+    )  # flat everywhere: why a perceptron can't use gradients
 
 
 def sign(x):
@@ -57,7 +59,9 @@ def relu(x):
 
 
 def relu_derivative(x):
-    return (np.asarray(x) > 0).astype(float)  # 0 for x <= 0: a unit stuck there stops learning (dying ReLU)
+    return (np.asarray(x) > 0).astype(
+        float
+    )  # 0 for x <= 0: a unit stuck there stops learning (dying ReLU)
 
 
 def leaky_relu(x, negative_slope=0.2):

@@ -16,7 +16,10 @@ LOSSES = {
     # Keras's name -> (per-sample loss, its gradient with respect to the prediction)
     "mse": (losses.mean_squared_error, losses.mean_squared_error_gradient),
     "binary_crossentropy": (losses.binary_crossentropy, losses.binary_crossentropy_gradient),
-    "sparse_categorical_crossentropy": (losses.sparse_categorical_crossentropy, losses.sparse_categorical_crossentropy_gradient),
+    "sparse_categorical_crossentropy": (
+        losses.sparse_categorical_crossentropy,
+        losses.sparse_categorical_crossentropy_gradient,
+    ),
 }
 
 
@@ -31,7 +34,9 @@ class MLP:
 
     def __init__(self, sizes, hidden_activation="relu", output_activation="sigmoid", seed=0):
         rng = np.random.default_rng(seed)
-        self.weights = [glorot_uniform(fan_in, fan_out, rng) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+        self.weights = [
+            glorot_uniform(fan_in, fan_out, rng) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
+        ]
         self.biases = [np.zeros(fan_out) for fan_out in sizes[1:]]
         self.activations = [hidden_activation] * (len(sizes) - 2) + [output_activation]
 
@@ -75,7 +80,9 @@ class MLP:
         return self.forward(X)[0]
 
 
-def fit(model: MLP, X, y, loss: str, optimizer, epochs: int, batch_size: int = 32, seed: int = 0) -> list[float]:
+def fit(
+    model: MLP, X, y, loss: str, optimizer, epochs: int, batch_size: int = 32, seed: int = 0
+) -> list[float]:
     """Mini-batch training: shuffle, then one update per batch; returns the mean loss per epoch."""
     rng = np.random.default_rng(seed)
     history = []
@@ -91,7 +98,9 @@ def fit(model: MLP, X, y, loss: str, optimizer, epochs: int, batch_size: int = 3
     return history
 
 
-def gradient_norms_per_layer(hidden_activation: str, depth: int = 10, width: int = 32, seed: int = 0) -> list[float]:
+def gradient_norms_per_layer(
+    hidden_activation: str, depth: int = 10, width: int = 32, seed: int = 0
+) -> list[float]:
     """The norm of dL/dW for each layer of a deep net, first layer first, on one random batch.
 
     With sigmoid, each layer multiplies the backward signal by at most 0.25, so the first
@@ -100,7 +109,12 @@ def gradient_norms_per_layer(hidden_activation: str, depth: int = 10, width: int
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(64, width))
     y = (X[:, 0] > 0).astype(float)
-    model = MLP([width] * (depth + 1) + [1], hidden_activation=hidden_activation, output_activation="sigmoid", seed=seed)
+    model = MLP(
+        [width] * (depth + 1) + [1],
+        hidden_activation=hidden_activation,
+        output_activation="sigmoid",
+        seed=seed,
+    )
     _, grads = model.loss_and_gradients(X, y, "binary_crossentropy")
     return [float(np.linalg.norm(kernel_gradient)) for kernel_gradient in grads[0::2]]
 
@@ -111,7 +125,11 @@ def gradient_norms_figure(norms: dict):
     fig, axis = plt.subplots(figsize=(6.4, 4.2))
     for name, values in norms.items():
         axis.semilogy(range(1, len(values) + 1), values, marker="o", label=name)
-    axis.set(xlabel="layer (1 = nearest the input)", ylabel="gradient norm of the layer's weights (log scale)", title="Vanishing gradients: deep sigmoid vs ReLU")
+    axis.set(
+        xlabel="layer (1 = nearest the input)",
+        ylabel="gradient norm of the layer's weights (log scale)",
+        title="Vanishing gradients: deep sigmoid vs ReLU",
+    )
     axis.legend()
     axis.grid(alpha=0.3)
     fig.tight_layout()

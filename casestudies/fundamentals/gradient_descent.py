@@ -12,7 +12,10 @@ from casestudies.fundamentals.optimizers import SGD
 FUNCTIONS = {
     # name: (f(x, y), its gradient)
     "bowl": (lambda p: p[0] ** 2 + p[1] ** 2, lambda p: np.array([2 * p[0], 2 * p[1]])),
-    "elongated bowl": (lambda p: p[0] ** 2 + 10 * p[1] ** 2, lambda p: np.array([2 * p[0], 20 * p[1]])),
+    "elongated bowl": (
+        lambda p: p[0] ** 2 + 10 * p[1] ** 2,
+        lambda p: np.array([2 * p[0], 20 * p[1]]),
+    ),
     "saddle": (lambda p: p[0] ** 2 - p[1] ** 2, lambda p: np.array([2 * p[0], -2 * p[1]])),
 }
 
@@ -40,7 +43,13 @@ def contour_plot(name: str, trajectories: dict, limit: float = 2.0):
     for label, trajectory in trajectories.items():
         axis.plot(trajectory[:, 0], trajectory[:, 1], marker=".", markersize=4, label=label)
     axis.plot(*trajectories[next(iter(trajectories))][0], "k*", markersize=12, label="start")
-    axis.set(xlim=(-limit, limit), ylim=(-limit, limit), xlabel="x", ylabel="y", title=f"Gradient descent on the {name}")
+    axis.set(
+        xlim=(-limit, limit),
+        ylim=(-limit, limit),
+        xlabel="x",
+        ylabel="y",
+        title=f"Gradient descent on the {name}",
+    )
     axis.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -78,5 +78,14 @@ def symmetry_after_training(initializer, seed=0, epochs=50):
     model = MLP([2, 8, 1], hidden_activation="tanh", output_activation="sigmoid", seed=seed)
     model.weights[0] = initializer((2, 8), rng)
     model.weights[1] = np.full((8, 1), 0.1) if initializer is zeros else model.weights[1]
-    fit(model, INPUTS, GATES["XOR"].astype(float), "binary_crossentropy", SGD(learning_rate=0.5), epochs, batch_size=4, seed=seed)
+    fit(
+        model,
+        INPUTS,
+        GATES["XOR"].astype(float),
+        "binary_crossentropy",
+        SGD(learning_rate=0.5),
+        epochs,
+        batch_size=4,
+        seed=seed,
+    )
     return model.weights[0]

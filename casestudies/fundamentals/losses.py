@@ -43,7 +43,9 @@ def binary_crossentropy(y_true, y_pred):
 
 def binary_crossentropy_gradient(y_true, y_pred):
     y_pred = np.asarray(y_pred, dtype=float)
-    inside = (y_pred >= EPSILON) & (y_pred <= 1 - EPSILON)  # clipping stops the gradient outside (bounds included)
+    inside = (y_pred >= EPSILON) & (
+        y_pred <= 1 - EPSILON
+    )  # clipping stops the gradient outside (bounds included)
     p = np.clip(y_pred, EPSILON, 1 - EPSILON)
     return inside * (-(y_true / p) + (1 - np.asarray(y_true)) / (1 - p)) / y_pred.shape[-1]
 

@@ -22,18 +22,26 @@ class SGD:
         self.velocities = self.velocities or [np.zeros_like(param) for param in params]
         for param, grad, velocity in zip(params, grads, self.velocities):
             velocity[...] = self.momentum * velocity - self.learning_rate * grad
-            param += self.momentum * velocity - self.learning_rate * grad if self.nesterov else velocity
+            param += (
+                self.momentum * velocity - self.learning_rate * grad if self.nesterov else velocity
+            )
 
 
 class Adagrad:
     """Each parameter's step shrinks with the sum of its squared gradients so far."""
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
-        self.learning_rate, self.initial, self.epsilon = learning_rate, initial_accumulator_value, epsilon
+        self.learning_rate, self.initial, self.epsilon = (
+            learning_rate,
+            initial_accumulator_value,
+            epsilon,
+        )
         self.accumulators = None
 
     def step(self, params, grads):
-        self.accumulators = self.accumulators or [np.full_like(param, self.initial) for param in params]
+        self.accumulators = self.accumulators or [
+            np.full_like(param, self.initial) for param in params
+        ]
         for param, grad, accumulator in zip(params, grads, self.accumulators):
             accumulator += grad**2
             param -= self.learning_rate * grad / np.sqrt(accumulator + self.epsilon)
@@ -63,9 +71,13 @@ class Adadelta:
     def step(self, params, grads):
         self.squared_grads = self.squared_grads or [np.zeros_like(param) for param in params]
         self.squared_deltas = self.squared_deltas or [np.zeros_like(param) for param in params]
-        for param, grad, squared_grad, squared_delta in zip(params, grads, self.squared_grads, self.squared_deltas):
+        for param, grad, squared_grad, squared_delta in zip(
+            params, grads, self.squared_grads, self.squared_deltas
+        ):
             squared_grad[...] = self.rho * squared_grad + (1 - self.rho) * grad**2
-            delta = -np.sqrt(squared_delta + self.epsilon) * grad / np.sqrt(squared_grad + self.epsilon)
+            delta = (
+                -np.sqrt(squared_delta + self.epsilon) * grad / np.sqrt(squared_grad + self.epsilon)
+            )
             squared_delta[...] = self.rho * squared_delta + (1 - self.rho) * delta**2
             param += self.learning_rate * delta
 
@@ -74,7 +86,12 @@ class Adam:
     """Momentum (first moment m) and RMSprop (second moment v), with bias correction."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = learning_rate, beta_1, beta_2, epsilon
+        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = (
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+        )
         self.iterations = 0
         self.m = self.v = None
 

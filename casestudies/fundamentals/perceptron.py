@@ -45,7 +45,9 @@ def train_perceptron(X, y, *, learning_rate=1.0, max_epochs=100, seed=None) -> P
         for x, target in zip(X, y):
             predicted = step(x @ weights + bias)
             if predicted != target:
-                sign = 1 if target == 1 else -1  # a missed positive pulls the line towards x, a false positive pushes it away
+                sign = (
+                    1 if target == 1 else -1
+                )  # a missed positive pulls the line towards x, a false positive pushes it away
                 weights += sign * learning_rate * x
                 bias += sign * learning_rate
                 mistakes += 1
@@ -61,7 +63,16 @@ def xor_mlp_numpy(seed=0, epochs=2000):
     from casestudies.fundamentals.optimizers import Adam
 
     model = MLP([2, 4, 1], hidden_activation="tanh", output_activation="sigmoid", seed=seed)
-    fit(model, INPUTS, GATES["XOR"].astype(float), "binary_crossentropy", Adam(learning_rate=0.05), epochs, batch_size=4, seed=seed)
+    fit(
+        model,
+        INPUTS,
+        GATES["XOR"].astype(float),
+        "binary_crossentropy",
+        Adam(learning_rate=0.05),
+        epochs,
+        batch_size=4,
+        seed=seed,
+    )
     return model
 
 
@@ -71,7 +82,13 @@ def xor_mlp_keras(seed=0, epochs=500):
 
     keras = import_keras()
     seed_everything(seed)
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(4, activation="tanh"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05), loss="binary_crossentropy")
     model.fit(INPUTS, GATES["XOR"], epochs=epochs, batch_size=4, verbose=0, steps_per_epoch=1)
     return model

@@ -48,8 +48,25 @@ def compare(epochs: int = 300, seed: int = 0, quick: bool = False):
         seed_everything(seed)
         model = build_variant(name, keras)
         # The kit checks validation every few epochs (one history point); patience counts those points.
-        callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=4, restore_best_weights=True)] if name == "early stopping" else []
-        training = train(model, data.X_train, data.y_train, epochs=epochs, batch_size=32, seed=seed, callbacks=callbacks, progress_label=None)
+        callbacks = (
+            [
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=4, restore_best_weights=True
+                )
+            ]
+            if name == "early stopping"
+            else []
+        )
+        training = train(
+            model,
+            data.X_train,
+            data.y_train,
+            epochs=epochs,
+            batch_size=32,
+            seed=seed,
+            callbacks=callbacks,
+            progress_label=None,
+        )
         test_loss, test_accuracy = model.evaluate(data.X_test, data.y_test, verbose=0)
         kernels = [layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")]
         rows.append(

@@ -31,25 +31,39 @@ RELATIVE = {"leaky_relu": 1e-7}
 def test_values_equal_keras_even_for_large_inputs(name):
     expected = KERAS[name](to_tf(INPUTS)).numpy()
     atol = 0 if name in RELATIVE else FLOAT64_TOLERANCE
-    np.testing.assert_allclose(getattr(ours, name)(INPUTS), expected, rtol=RELATIVE.get(name, 1e-12), atol=atol)
+    np.testing.assert_allclose(
+        getattr(ours, name)(INPUTS), expected, rtol=RELATIVE.get(name, 1e-12), atol=atol
+    )
 
 
 @pytest.mark.parametrize("name", sorted(KERAS))
 def test_derivatives_equal_autodiff(name):
-    points = ORDINARY[np.abs(ORDINARY) > 1e-6] if name in ("relu", "leaky_relu", "elu") else INPUTS  # kinks at 0
-    np.testing.assert_allclose(getattr(ours, f"{name}_derivative")(points), autodiff(KERAS[name], points), atol=FLOAT64_TOLERANCE)
+    points = (
+        ORDINARY[np.abs(ORDINARY) > 1e-6] if name in ("relu", "leaky_relu", "elu") else INPUTS
+    )  # kinks at 0
+    np.testing.assert_allclose(
+        getattr(ours, f"{name}_derivative")(points),
+        autodiff(KERAS[name], points),
+        atol=FLOAT64_TOLERANCE,
+    )
 
 
 def test_prelu_with_a_given_alpha_equals_a_keras_prelu_layer():
     layer = keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25), dtype="float64")
     x = INPUTS.reshape(1, -1)
     np.testing.assert_allclose(ours.prelu(x, 0.25), layer(to_tf(x)).numpy(), atol=FLOAT64_TOLERANCE)
-    autodiff_slope = autodiff(lambda t: tf.maximum(t, 0) + 0.25 * tf.minimum(t, 0), ORDINARY[np.abs(ORDINARY) > 1e-6])
-    np.testing.assert_allclose(ours.prelu_derivative(ORDINARY[np.abs(ORDINARY) > 1e-6], 0.25), autodiff_slope)
+    autodiff_slope = autodiff(
+        lambda t: tf.maximum(t, 0) + 0.25 * tf.minimum(t, 0), ORDINARY[np.abs(ORDINARY) > 1e-6]
+    )
+    np.testing.assert_allclose(
+        ours.prelu_derivative(ORDINARY[np.abs(ORDINARY) > 1e-6], 0.25), autodiff_slope
+    )
 
 
 def test_step_and_sign_match_tensorflow_and_have_zero_gradient():
-    np.testing.assert_array_equal(ours.step(INPUTS), tf.cast(to_tf(INPUTS) >= 0, tf.float64).numpy())
+    np.testing.assert_array_equal(
+        ours.step(INPUTS), tf.cast(to_tf(INPUTS) >= 0, tf.float64).numpy()
+    )
     np.testing.assert_array_equal(ours.sign(INPUTS), tf.sign(to_tf(INPUTS)).numpy())
     np.testing.assert_array_equal(ours.step_derivative(INPUTS), autodiff(tf.sign, INPUTS))
 
@@ -58,7 +72,9 @@ def test_step_and_sign_match_tensorflow_and_have_zero_gradient():
 def test_softmax_equals_keras_and_stays_finite_for_large_logits(rng, scale):
     logits = rng.normal(size=(5, 4)) * scale
     probabilities = ours.softmax(logits)
-    np.testing.assert_allclose(probabilities, keras.activations.softmax(to_tf(logits)).numpy(), atol=FLOAT64_TOLERANCE)
+    np.testing.assert_allclose(
+        probabilities, keras.activations.softmax(to_tf(logits)).numpy(), atol=FLOAT64_TOLERANCE
+    )
     assert np.isfinite(probabilities).all() and np.allclose(probabilities.sum(axis=1), 1)
 
 
@@ -68,10 +84,18 @@ def test_softmax_backward_equals_autodiff(rng):
     with tf.GradientTape() as tape:
         tape.watch(tensor)
         total = tf.reduce_sum(keras.activations.softmax(tensor) * upstream)
-    np.testing.assert_allclose(ours.softmax_vjp(logits, upstream), tape.gradient(total, tensor).numpy(), atol=FLOAT64_TOLERANCE)
+    np.testing.assert_allclose(
+        ours.softmax_vjp(logits, upstream),
+        tape.gradient(total, tensor).numpy(),
+        atol=FLOAT64_TOLERANCE,
+    )
 
 
 def test_a_wrong_formula_would_be_caught():
     wrong_sigmoid = lambda x: 1 / (1 + np.exp(-x)) + 1e-5  # noqa: E731
     with pytest.raises(AssertionError):
-        np.testing.assert_allclose(wrong_sigmoid(ORDINARY), keras.activations.sigmoid(to_tf(ORDINARY)).numpy(), atol=FLOAT64_TOLERANCE)
+        np.testing.assert_allclose(
+            wrong_sigmoid(ORDINARY),
+            keras.activations.sigmoid(to_tf(ORDINARY)).numpy(),
+            atol=FLOAT64_TOLERANCE,
+        )

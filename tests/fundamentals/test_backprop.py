@@ -31,7 +31,9 @@ def tape_gradients(model: MLP, X, y, loss):
 @pytest.mark.parametrize("loss", sorted(OUTPUTS))
 def test_gradients_equal_gradient_tape(rng, hidden, loss):
     output_activation, units, targets = OUTPUTS[loss]
-    model = MLP([5, 7, 6, units], hidden_activation=hidden, output_activation=output_activation, seed=1)
+    model = MLP(
+        [5, 7, 6, units], hidden_activation=hidden, output_activation=output_activation, seed=1
+    )
     X, y = rng.normal(size=(16, 5)) * 2, targets(rng)
     our_loss, our_grads = model.loss_and_gradients(X, y, loss)
     tape_loss, tape_grads = tape_gradients(model, X, y, loss)
@@ -51,6 +53,11 @@ def test_training_lowers_the_loss(rng):
 
 
 def test_deep_sigmoid_gradients_vanish_where_relu_gradients_do_not():
-    sigmoid, relu = gradient_norms_per_layer("sigmoid", depth=10), gradient_norms_per_layer("relu", depth=10)
-    assert sigmoid[0] / sigmoid[-1] < 1e-3  # the first layer learns a thousand times slower than the last
+    sigmoid, relu = (
+        gradient_norms_per_layer("sigmoid", depth=10),
+        gradient_norms_per_layer("relu", depth=10),
+    )
+    assert (
+        sigmoid[0] / sigmoid[-1] < 1e-3
+    )  # the first layer learns a thousand times slower than the last
     assert relu[0] / relu[-1] > 1e-2

@@ -7,7 +7,9 @@ from casestudies.fundamentals.optimizers import SGD, Adam
 
 
 def test_plain_gradient_descent_on_the_bowl_shrinks_by_one_minus_2_lr_each_step():
-    trajectory = descend(FUNCTIONS["bowl"][1], start=(1.5, -1.0), steps=30, optimizer=SGD(learning_rate=0.1))
+    trajectory = descend(
+        FUNCTIONS["bowl"][1], start=(1.5, -1.0), steps=30, optimizer=SGD(learning_rate=0.1)
+    )
     np.testing.assert_allclose(trajectory[-1], np.array([1.5, -1.0]) * 0.8**30)
     assert FUNCTIONS["bowl"][0](trajectory[-1]) < 1e-5
 

@@ -25,7 +25,9 @@ def test_sampled_spread_matches_the_formula_and_keras(rng, name):
     assert abs(ours_.mean()) < 0.05 * expected + 1e-3
     assert ours_.std() == pytest.approx(expected, rel=0.03)
     assert theirs.std() == pytest.approx(expected, rel=0.03)
-    assert np.abs(ours_).max() == pytest.approx(np.abs(theirs).max(), rel=0.05)  # same bounds (uniform) or truncation (normal)
+    assert np.abs(ours_).max() == pytest.approx(
+        np.abs(theirs).max(), rel=0.05
+    )  # same bounds (uniform) or truncation (normal)
 
 
 def test_he_is_wider_than_glorot_for_relu_layers(rng):

@@ -10,20 +10,29 @@ from casestudies.fundamentals import losses as ours
 @pytest.fixture
 def regression(rng):
     y_true = rng.normal(size=(6, 3)) * 3
-    return y_true, y_true + rng.normal(size=(6, 3)) * np.array([0.1, 1.0, 10.0])  # small, medium and outlier errors
+    return y_true, y_true + rng.normal(size=(6, 3)) * np.array(
+        [0.1, 1.0, 10.0]
+    )  # small, medium and outlier errors
 
 
 @pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error", "huber"])
 def test_regression_losses_equal_keras(regression, name):
     y_true, y_pred = regression
     expected = getattr(keras.losses, name)(to_tf(y_true), to_tf(y_pred)).numpy()
-    np.testing.assert_allclose(getattr(ours, name)(y_true, y_pred), expected, atol=FLOAT64_TOLERANCE)
+    np.testing.assert_allclose(
+        getattr(ours, name)(y_true, y_pred), expected, atol=FLOAT64_TOLERANCE
+    )
 
 
 def test_huber_switches_from_squared_to_absolute_at_delta():
     y_true, y_pred = np.zeros((1, 4)), np.array([[0.5, 1.0, 2.0, -3.0]])
-    np.testing.assert_allclose(ours.huber(y_true, y_pred, delta=1.0), [(0.125 + 0.5 + 1.5 + 2.5) / 4])
-    np.testing.assert_allclose(ours.huber(y_true, y_pred, 1.0), keras.losses.huber(to_tf(y_true), to_tf(y_pred), delta=1.0).numpy())
+    np.testing.assert_allclose(
+        ours.huber(y_true, y_pred, delta=1.0), [(0.125 + 0.5 + 1.5 + 2.5) / 4]
+    )
+    np.testing.assert_allclose(
+        ours.huber(y_true, y_pred, 1.0),
+        keras.losses.huber(to_tf(y_true), to_tf(y_pred), delta=1.0).numpy(),
+    )
 
 
 PROBABILITIES = np.array([[0.0, 1.0, 1e-9, 1 - 1e-9, 0.5, 0.3, 0.99, 1e-7]])
@@ -33,28 +42,44 @@ LABELS = np.array([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0]])
 def test_binary_crossentropy_equals_keras_at_probabilities_0_and_1():
     for y_true, y_pred in [(LABELS, PROBABILITIES), (1 - LABELS, PROBABILITIES)]:
         expected = keras.losses.binary_crossentropy(to_tf(y_true), to_tf(y_pred)).numpy()
-        np.testing.assert_allclose(ours.binary_crossentropy(y_true, y_pred), expected, rtol=1e-9, atol=FLOAT64_TOLERANCE)
+        np.testing.assert_allclose(
+            ours.binary_crossentropy(y_true, y_pred), expected, rtol=1e-9, atol=FLOAT64_TOLERANCE
+        )
         assert np.isfinite(ours.binary_crossentropy(y_true, y_pred)).all()
 
 
-def test_categorical_and_sparse_crossentropy_equal_keras_with_certain_and_unnormalised_predictions(rng):
-    probabilities = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.2, 0.3, 0.5], [0.1, 0.1, 0.1]])  # last row sums to 0.3
+def test_categorical_and_sparse_crossentropy_equal_keras_with_certain_and_unnormalised_predictions(
+    rng,
+):
+    probabilities = np.array(
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.2, 0.3, 0.5], [0.1, 0.1, 0.1]]
+    )  # last row sums to 0.3
     labels = np.array([0, 1, 2, 1])
     one_hot = np.eye(3)[labels]
     np.testing.assert_allclose(
-        ours.categorical_crossentropy(one_hot, probabilities), keras.losses.categorical_crossentropy(to_tf(one_hot), to_tf(probabilities)).numpy(), atol=FLOAT64_TOLERANCE
+        ours.categorical_crossentropy(one_hot, probabilities),
+        keras.losses.categorical_crossentropy(to_tf(one_hot), to_tf(probabilities)).numpy(),
+        atol=FLOAT64_TOLERANCE,
     )
     np.testing.assert_allclose(
         ours.sparse_categorical_crossentropy(labels, probabilities),
-        keras.losses.sparse_categorical_crossentropy(tf.constant(labels), to_tf(probabilities)).numpy(),
+        keras.losses.sparse_categorical_crossentropy(
+            tf.constant(labels), to_tf(probabilities)
+        ).numpy(),
         atol=FLOAT64_TOLERANCE,
     )
 
 
-@pytest.mark.parametrize("labels", [np.array([[-1.0, 1.0, 1.0, -1.0]]), np.array([[0.0, 1.0, 1.0, 0.0]])])
+@pytest.mark.parametrize(
+    "labels", [np.array([[-1.0, 1.0, 1.0, -1.0]]), np.array([[0.0, 1.0, 1.0, 0.0]])]
+)
 def test_hinge_equals_keras_for_plus_minus_one_and_zero_one_labels(labels):
     scores = np.array([[0.3, -2.0, 1.5, -0.2]])
-    np.testing.assert_allclose(ours.hinge(labels, scores), keras.losses.hinge(to_tf(labels), to_tf(scores)).numpy(), atol=FLOAT64_TOLERANCE)
+    np.testing.assert_allclose(
+        ours.hinge(labels, scores),
+        keras.losses.hinge(to_tf(labels), to_tf(scores)).numpy(),
+        atol=FLOAT64_TOLERANCE,
+    )
 
 
 @pytest.mark.parametrize(
@@ -62,7 +87,11 @@ def test_hinge_equals_keras_for_plus_minus_one_and_zero_one_labels(labels):
     [
         ("mean_squared_error", np.array([[1.0, -2.0]]), np.array([[0.5, 3.0]])),
         ("binary_crossentropy", LABELS, PROBABILITIES),
-        ("sparse_categorical_crossentropy", np.array([2, 0]), np.array([[0.2, 0.3, 0.5], [0.7, 0.2, 0.1]])),
+        (
+            "sparse_categorical_crossentropy",
+            np.array([2, 0]),
+            np.array([[0.2, 0.3, 0.5], [0.7, 0.2, 0.1]]),
+        ),
     ],
 )
 def test_loss_gradients_equal_autodiff(loss, y_true, y_pred):
@@ -71,4 +100,8 @@ def test_loss_gradients_equal_autodiff(loss, y_true, y_pred):
     with tf.GradientTape() as tape:
         tape.watch(tensor)
         total = tf.reduce_sum(getattr(keras.losses, loss)(target, tensor))
-    np.testing.assert_allclose(getattr(ours, f"{loss}_gradient")(y_true, y_pred), tape.gradient(total, tensor).numpy(), atol=FLOAT64_TOLERANCE)
+    np.testing.assert_allclose(
+        getattr(ours, f"{loss}_gradient")(y_true, y_pred),
+        tape.gradient(total, tensor).numpy(),
+        atol=FLOAT64_TOLERANCE,
+    )

@@ -14,7 +14,13 @@ STEPS = 100
 
 def gradient(params):
     """A bumpy, anisotropic function's gradient, so every optimizer has something to adapt to."""
-    return np.array([4 * params[0] + np.cos(params[1]), 0.2 * params[1] - np.sin(3 * params[0]), 2 * params[2] ** 3 - 1])
+    return np.array(
+        [
+            4 * params[0] + np.cos(params[1]),
+            0.2 * params[1] - np.sin(3 * params[0]),
+            2 * params[2] ** 3 - 1,
+        ]
+    )
 
 
 CASES = [
@@ -34,7 +40,9 @@ def keras_trajectory(name, settings, start):
     optimizer = getattr(keras.optimizers, name)(**settings)
     trajectory = []
     for _ in range(STEPS):
-        optimizer.apply_gradients([(keras.ops.convert_to_tensor(gradient(variable.numpy()), dtype="float64"), variable)])
+        optimizer.apply_gradients(
+            [(keras.ops.convert_to_tensor(gradient(variable.numpy()), dtype="float64"), variable)]
+        )
         trajectory.append(variable.numpy().copy())
     return np.array(trajectory)
 
@@ -49,7 +57,11 @@ def our_trajectory(name, settings, start):
     return np.array(trajectory)
 
 
-@pytest.mark.parametrize("name, settings", CASES, ids=[f"{name}-{'-'.join(map(str, settings.values()))}" for name, settings in CASES])
+@pytest.mark.parametrize(
+    "name, settings",
+    CASES,
+    ids=[f"{name}-{'-'.join(map(str, settings.values()))}" for name, settings in CASES],
+)
 def test_trajectory_equals_keras_for_100_steps(name, settings):
     start = np.array([1.5, -2.0, 0.7])
     ours_, theirs = our_trajectory(name, settings, start), keras_trajectory(name, settings, start)

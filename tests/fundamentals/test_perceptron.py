@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from casestudies.fundamentals.perceptron import GATES, INPUTS, decision_boundary, train_perceptron, xor_mlp_keras, xor_mlp_numpy
+from casestudies.fundamentals.perceptron import (
+    GATES,
+    INPUTS,
+    decision_boundary,
+    train_perceptron,
+    xor_mlp_keras,
+    xor_mlp_numpy,
+)
 
 
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "NOR"])
@@ -16,7 +23,9 @@ def test_perceptron_learns_the_linearly_separable_gates(gate, seed):
 
 def test_perceptron_learning_rule_on_and_from_zero_weights_step_by_step():
     perceptron = train_perceptron(INPUTS, GATES["AND"])
-    assert perceptron.mistakes_per_epoch[0] == 2  # (0,0) fires wrongly at w=0, b=0; then (1,1) is missed
+    assert (
+        perceptron.mistakes_per_epoch[0] == 2
+    )  # (0,0) fires wrongly at w=0, b=0; then (1,1) is missed
     assert perceptron.epochs == len(perceptron.mistakes_per_epoch)
 
 
@@ -29,9 +38,13 @@ def test_perceptron_reports_that_it_did_not_converge_on_xor():
 
 def test_one_hidden_layer_learns_xor_from_scratch_and_with_keras():
     numpy_model = xor_mlp_numpy(seed=0)
-    np.testing.assert_array_equal((numpy_model.predict(INPUTS)[:, 0] >= 0.5).astype(int), GATES["XOR"])
+    np.testing.assert_array_equal(
+        (numpy_model.predict(INPUTS)[:, 0] >= 0.5).astype(int), GATES["XOR"]
+    )
     keras_model = xor_mlp_keras(seed=0)
-    np.testing.assert_array_equal((keras_model.predict(INPUTS, verbose=0)[:, 0] >= 0.5).astype(int), GATES["XOR"])
+    np.testing.assert_array_equal(
+        (keras_model.predict(INPUTS, verbose=0)[:, 0] >= 0.5).astype(int), GATES["XOR"]
+    )
 
 
 def test_decision_boundary_shades_the_plane_by_the_prediction():

@@ -1,0 +1,92 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The perceptron and logic gates
+#
+# A McCulloch–Pitts neuron, or **threshold logic unit**, adds its weighted inputs and fires
+# (outputs 1) when the sum reaches a threshold: `step(x·w + b)`. Rosenblatt's **perceptron**
+# learns the weights from examples. Here it is in a few lines of NumPy
+# (`casestudies/fundamentals/perceptron.py`), learning logic gates.
+
+# %%
+
+from casestudies.fundamentals.perceptron import (
+    GATES,
+    INPUTS,
+    decision_boundary,
+    train_perceptron,
+    xor_mlp_keras,
+    xor_mlp_numpy,
+)
+
+# %% tags=["parameters"]
+learning_rate = 1.0
+max_epochs = 100
+xor_epochs = 2000
+
+# %% [markdown]
+# ## The learning rule
+# Start from zero weights. For each example the unit gets wrong: if it should have fired,
+# add the input to the weights (and 1 to the bias); if it fired wrongly, subtract them.
+
+# %%
+for gate in ["AND", "OR", "NAND", "NOR"]:
+    perceptron = train_perceptron(
+        INPUTS, GATES[gate], learning_rate=learning_rate, max_epochs=max_epochs
+    )
+    print(
+        f"{gate:4}: converged={perceptron.converged} after {perceptron.epochs} epochs, "
+        f"w={perceptron.weights}, b={perceptron.bias}, mistakes per epoch {perceptron.mistakes_per_epoch}"
+    )
+
+# %% [markdown]
+# Each learned gate is a straight line through the plane: one side fires, the other does not.
+
+# %%
+for gate in ["AND", "OR"]:
+    decision_boundary(train_perceptron(INPUTS, GATES[gate]).predict, gate, y=GATES[gate])
+
+# %% [markdown]
+# ## XOR is not linearly separable
+# No straight line puts (0,1) and (1,0) on one side and (0,0) and (1,1) on the other (Minsky and
+# Papert, 1969). The perceptron keeps making mistakes and never converges:
+
+# %%
+xor = train_perceptron(INPUTS, GATES["XOR"], max_epochs=max_epochs)
+print(f"converged: {xor.converged}; mistakes in the last epochs: {xor.mistakes_per_epoch[-5:]}")
+
+# %% [markdown]
+# ## A hidden layer solves it
+# With one hidden layer of 4 tanh units, trained by backpropagation, the network bends its
+# boundary around the two classes. First our NumPy network, then the same with Keras.
+
+# %%
+numpy_model = xor_mlp_numpy(epochs=xor_epochs)
+print("NumPy MLP:", (numpy_model.predict(INPUTS)[:, 0] >= 0.5).astype(int), "target", GATES["XOR"])
+decision_boundary(
+    lambda X: (numpy_model.predict(X)[:, 0] >= 0.5).astype(int), "XOR, NumPy MLP", y=GATES["XOR"]
+)
+# %%
+keras_model = xor_mlp_keras()
+print(
+    "Keras MLP:",
+    (keras_model.predict(INPUTS, verbose=0)[:, 0] >= 0.5).astype(int),
+    "target",
+    GATES["XOR"],
+)
+decision_boundary(
+    lambda X: (keras_model.predict(X, verbose=0)[:, 0] >= 0.5).astype(int),
+    "XOR, Keras MLP",
+    y=GATES["XOR"],
+)
+
+# %% [markdown]
+# **Exercises**
+# 1. Set `learning_rate = 0.1`. Does the perceptron still learn AND? In how many epochs?
+# 2. Train from random weights (`train_perceptron(..., seed=1)`). Is the learned line the same?
