@@ -9,14 +9,23 @@
 # %% [markdown]
 # # Activation functions and loss functions
 #
-# Each function here is a few lines of NumPy in `casestudies/fundamentals/` and equals Keras's
-# own (the tests check it, to 1e-6). Read them side by side with `keras.activations` and `keras.losses`.
+# Each function here is a few lines of NumPy in `casestudies/fundamentals/`, and beside each
+# is Keras's own, from `keras.activations` and `keras.losses`: the same numbers.
+
+# %% [markdown]
+# ## Setup
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 
 from casestudies.fundamentals import activations, losses
+from utils.keras_setup import import_keras
+
+keras = import_keras()  # `import keras`, without TensorFlow's start-up lines
+
+# %% [markdown]
+# ## Parameters
 
 # %% tags=["parameters"]
 x_range = 5.0
@@ -40,6 +49,16 @@ axes[0][0].legend()
 fig.tight_layout()
 
 # %% [markdown]
+# Keras has each of them (all but the step) under the same name, for a layer's
+# `activation="relu"` or to call directly:
+
+# %%
+for name in names[1:]:
+    theirs = getattr(keras.activations, name)(x).numpy()
+    difference = np.abs(getattr(activations, name)(x) - theirs).max()
+    print(f"{name:10} largest difference from keras.activations.{name}: {difference:.1e}")
+
+# %% [markdown]
 # ## Softmax, computed safely
 # `e^x` overflows for x > 709. Softmax doesn't change if we subtract the largest logit first,
 # so we do; the naive formula returns NaN where ours is exact.
@@ -49,17 +68,20 @@ logits = np.array([1000.0, 1001.0, 1002.0])
 with np.errstate(over="ignore", invalid="ignore"):
     naive = np.exp(logits) / np.exp(logits).sum()
 print("naive:", naive, " stable:", activations.softmax(logits).round(4))
+print("keras.activations.softmax:", keras.activations.softmax(logits).numpy().round(4))
 
 # %% [markdown]
 # ## Losses, and which output they go with
 #
-# | problem | output layer | loss |
+# | problem | output layer | loss (Keras's name) |
 # |---|---|---|
-# | regression | 1 unit, linear | MSE (MAE or Huber with outliers) |
-# | binary classification | 1 unit, sigmoid | binary cross-entropy |
-# | multiclass, one label | 1 unit per class, softmax | categorical (one-hot) or sparse categorical (integer) cross-entropy |
+# | regression | 1 unit, linear | MSE, `"mse"` (MAE, `"mae"`, or `"huber"` with outliers) |
+# | binary classification | 1 unit, sigmoid | `"binary_crossentropy"` |
+# | multiclass, one-hot targets | 1 unit per class, softmax | `"categorical_crossentropy"` |
+# | multiclass, integer targets | 1 unit per class, softmax | `"sparse_categorical_crossentropy"` |
 #
-# MSE punishes a large error quadratically, MAE linearly; Huber is quadratic near 0 and linear beyond `delta`.
+# The name goes in `model.compile(loss=...)`. MSE punishes a large error quadratically, MAE
+# linearly; Huber is quadratic near 0 and linear beyond `delta`.
 
 # %%
 errors = np.linspace(-4, 4, 201)[:, None]
@@ -78,16 +100,24 @@ axis.grid(alpha=0.3)
 # %%
 p = np.array([[1.0], [0.9], [0.5], [0.1], [0.0]])
 print("binary cross-entropy for a positive example, p = 1, 0.9, 0.5, 0.1, 0:")
-print(losses.binary_crossentropy(np.ones_like(p), p).round(3))
+print("ours: ", losses.binary_crossentropy(np.ones_like(p), p).round(3))
+print("Keras:", keras.losses.binary_crossentropy(np.ones_like(p), p).numpy().round(3))
 labels, probabilities = np.array([0, 2]), np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
-print(
-    "sparse categorical:",
-    losses.sparse_categorical_crossentropy(labels, probabilities).round(4),
-    " categorical (one-hot):",
-    losses.categorical_crossentropy(np.eye(3)[labels], probabilities).round(4),
-)
+for name, targets in [
+    ("sparse_categorical_crossentropy", labels),  # integer targets
+    ("categorical_crossentropy", np.eye(3)[labels]),  # the same targets, one-hot
+]:
+    ours = getattr(losses, name)(targets, probabilities)
+    theirs = getattr(keras.losses, name)(targets, probabilities).numpy()
+    print(f"{name:31}  ours {ours.round(4)}  Keras {theirs.round(4)}")
 
 # %% [markdown]
-# **Exercises**
+# ## Conclusion
+# Each activation and loss is a few lines of NumPy, and Keras computes the same numbers. In a
+# model each is one word: `layers.Dense(16, activation="relu")`,
+# `model.compile(loss="binary_crossentropy")`. Choose the output activation and the loss
+# together, from the table above.
+#
+# ## Exercises
 # 1. Where is tanh's derivative largest, and how large is it? Compare with sigmoid's.
 # 2. Why do integer targets and one-hot targets give the same cross-entropy above?

@@ -1,4 +1,4 @@
-"""Backpropagation in NumPy: a multilayer perceptron's forward pass, backward pass and training loop.
+"""Backpropagation in NumPy: a multilayer perceptron's forward pass, backward pass and training.
 
 A dense layer computes h = φ(XW + b). The forward pass keeps each layer's input and
 pre-activation z; the backward pass walks the layers in reverse with the chain rule:
@@ -11,6 +11,7 @@ tests/fundamentals/test_backprop.py checks these gradients against `tf.GradientT
 import numpy as np
 
 from casestudies.fundamentals import activations, losses
+from casestudies.fundamentals.initializers import glorot_uniform
 
 LOSSES = {
     # Keras's name -> (per-sample loss, its gradient with respect to the prediction)
@@ -23,20 +24,15 @@ LOSSES = {
 }
 
 
-def glorot_uniform(fan_in, fan_out, rng):
-    """Keras's default kernel initializer: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out))."""
-    limit = np.sqrt(6 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-
-
 class MLP:
-    """Dense layers of the given sizes, e.g. [7, 16, 8, 1]: 7 inputs, two hidden layers, 1 output."""
+    """Dense layers of the given sizes, e.g. [7, 16, 8, 1]: 7 inputs, two hidden layers, 1 output.
+
+    Kernels start as Keras's do by default (Glorot uniform), biases at zero.
+    """
 
     def __init__(self, sizes, hidden_activation="relu", output_activation="sigmoid", seed=0):
         rng = np.random.default_rng(seed)
-        self.weights = [
-            glorot_uniform(fan_in, fan_out, rng) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
-        ]
+        self.weights = [glorot_uniform(shape, rng) for shape in zip(sizes[:-1], sizes[1:])]
         self.biases = [np.zeros(fan_out) for fan_out in sizes[1:]]
         self.activations = [hidden_activation] * (len(sizes) - 2) + [output_activation]
 
@@ -46,7 +42,7 @@ class MLP:
         return [param for pair in zip(self.weights, self.biases) for param in pair]
 
     def forward(self, X):
-        """The output, and what the backward pass needs: each layer's input and pre-activation z."""
+        """The output, and what the backward pass needs: each layer's input and pre-activation."""
         cache = []
         h = np.asarray(X, dtype=float)
         for W, b, name in zip(self.weights, self.biases, self.activations):
@@ -83,7 +79,7 @@ class MLP:
 def fit(
     model: MLP, X, y, loss: str, optimizer, epochs: int, batch_size: int = 32, seed: int = 0
 ) -> list[float]:
-    """Mini-batch training: shuffle, then one update per batch; returns the mean loss per epoch."""
+    """Mini-batch training: shuffle, then one update per batch; return the mean loss per epoch."""
     rng = np.random.default_rng(seed)
     history = []
     for _ in range(epochs):
@@ -104,7 +100,8 @@ def gradient_norms_per_layer(
     """The norm of dL/dW for each layer of a deep net, first layer first, on one random batch.
 
     With sigmoid, each layer multiplies the backward signal by at most 0.25, so the first
-    layers get almost no gradient (vanishing gradients); ReLU passes it through unchanged where active.
+    layers get almost no gradient (vanishing gradients); ReLU passes it through unchanged
+    where it is active.
     """
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(64, width))
@@ -119,7 +116,8 @@ def gradient_norms_per_layer(
     return [float(np.linalg.norm(kernel_gradient)) for kernel_gradient in grads[0::2]]
 
 
-def gradient_norms_figure(norms: dict):
+def gradient_norms_figure(norms: dict, title="Vanishing gradients: deep sigmoid vs ReLU"):
+    """Each network's gradient norm per layer (`norms`: label -> one norm per layer)."""
     import matplotlib.pyplot as plt
 
     fig, axis = plt.subplots(figsize=(6.4, 4.2))
@@ -128,7 +126,7 @@ def gradient_norms_figure(norms: dict):
     axis.set(
         xlabel="layer (1 = nearest the input)",
         ylabel="gradient norm of the layer's weights (log scale)",
-        title="Vanishing gradients: deep sigmoid vs ReLU",
+        title=title,
     )
     axis.legend()
     axis.grid(alpha=0.3)

@@ -21,7 +21,7 @@ FUNCTIONS = {
 
 
 def descend(gradient, start, steps=50, optimizer=None) -> np.ndarray:
-    """The points visited from `start`: one optimizer step per gradient (plain SGD, lr 0.1, by default)."""
+    """The points visited from `start`, one optimizer step per gradient (default: SGD, lr 0.1)."""
     optimizer = optimizer or SGD(learning_rate=0.1)
     point = np.array(start, dtype=float)
     trajectory = [point.copy()]

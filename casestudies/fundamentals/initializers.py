@@ -24,7 +24,7 @@ def random_uniform(shape, rng, limit=0.05):
 
 
 def truncated_normal(shape, rng, stddev):
-    """Normal samples, redrawn until within two standard deviations (as Keras's truncated normal)."""
+    """Normal samples, redrawn until within two standard deviations (Keras's truncated normal)."""
     samples = rng.normal(0.0, stddev, shape)
     outside = np.abs(samples) > 2 * stddev
     while outside.any():
@@ -34,8 +34,13 @@ def truncated_normal(shape, rng, stddev):
 
 
 def glorot_uniform(shape, rng):
+    """Keras's default kernel initializer: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
+
+    The one Glorot uniform of the kit: `backprop.MLP` starts its kernels with it too.
+    """
     fan_in, fan_out = shape
-    return rng.uniform(-1, 1, shape) * np.sqrt(6 / (fan_in + fan_out))
+    limit = np.sqrt(6 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, shape)
 
 
 def glorot_normal(shape, rng):
@@ -44,7 +49,8 @@ def glorot_normal(shape, rng):
 
 
 def he_uniform(shape, rng):
-    return rng.uniform(-1, 1, shape) * np.sqrt(6 / shape[0])
+    limit = np.sqrt(6 / shape[0])
+    return rng.uniform(-limit, limit, shape)
 
 
 def he_normal(shape, rng):
@@ -66,9 +72,11 @@ def expected_std(name: str, shape) -> float:
 
 
 def symmetry_after_training(initializer, seed=0, epochs=50):
-    """Train a 2-8-1 net on XOR from the given first-layer initialisation; return its hidden weights.
+    """Train a 2-8-1 net on the OR gate from the given first-layer weights; return them trained.
 
-    From zeros, all 8 hidden units stay identical (the columns of the returned matrix are equal).
+    From zeros, the weights move but all 8 hidden units stay identical (the columns of the
+    returned matrix are equal). Not XOR: from zeros its four rows' gradients cancel exactly,
+    so nothing would move at all.
     """
     from casestudies.fundamentals.backprop import MLP, fit
     from casestudies.fundamentals.optimizers import SGD
@@ -81,7 +89,7 @@ def symmetry_after_training(initializer, seed=0, epochs=50):
     fit(
         model,
         INPUTS,
-        GATES["XOR"].astype(float),
+        GATES["OR"].astype(float),
         "binary_crossentropy",
         SGD(learning_rate=0.5),
         epochs,

@@ -1,4 +1,5 @@
-"""The perceptron (a threshold logic unit) and its learning rule; logic gates; why XOR needs a hidden layer.
+"""The perceptron (a threshold logic unit) and its learning rule; logic gates; why XOR needs a
+hidden layer.
 
 The rule (Rosenblatt): for each misclassified example, move the weights towards it if it is
 positive (w += x) and away from it if it is negative (w -= x). If the classes can be split by
@@ -34,7 +35,7 @@ class Perceptron:
 
 
 def train_perceptron(X, y, *, learning_rate=1.0, max_epochs=100, seed=None) -> Perceptron:
-    """Perceptron learning from zero weights (or small random ones with `seed`); stops when all are right."""
+    """Perceptron learning from zero weights (small random ones with `seed`) until all are right."""
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     rng = np.random.default_rng(seed)
     weights = np.zeros(X.shape[1]) if seed is None else rng.normal(0, 0.1, X.shape[1])
@@ -57,7 +58,7 @@ def train_perceptron(X, y, *, learning_rate=1.0, max_epochs=100, seed=None) -> P
     return Perceptron(weights, bias, False, max_epochs, mistakes_per_epoch)
 
 
-def xor_mlp_numpy(seed=0, epochs=2000):
+def xor_mlp_numpy(seed=0, epochs=300):
     """One hidden layer of 4 tanh units learns XOR, trained by our NumPy backpropagation."""
     from casestudies.fundamentals.backprop import MLP, fit
     from casestudies.fundamentals.optimizers import Adam
@@ -73,24 +74,6 @@ def xor_mlp_numpy(seed=0, epochs=2000):
         batch_size=4,
         seed=seed,
     )
-    return model
-
-
-def xor_mlp_keras(seed=0, epochs=500):
-    """The same idea with Keras: Dense(4, tanh) -> Dense(1, sigmoid)."""
-    from utils.keras_setup import import_keras, seed_everything
-
-    keras = import_keras()
-    seed_everything(seed)
-    model = keras.Sequential(
-        [
-            keras.Input((2,)),
-            keras.layers.Dense(4, activation="tanh"),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05), loss="binary_crossentropy")
-    model.fit(INPUTS, GATES["XOR"], epochs=epochs, batch_size=4, verbose=0, steps_per_epoch=1)
     return model
 
 

@@ -1,4 +1,5 @@
-"""The NumPy MLP's gradients equal tf.GradientTape's for the same weights, for each hidden activation and loss."""
+"""The NumPy MLP's gradients equal tf.GradientTape's for the same weights, for each hidden
+activation and each loss."""
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ OUTPUTS = {
 
 
 def tape_gradients(model: MLP, X, y, loss):
-    """The same network written with TensorFlow ops and Keras's activations and loss, differentiated by the tape."""
+    """The same network in TensorFlow ops with Keras's activations and loss, through the tape."""
     variables = [tf.Variable(param) for param in model.params]
     with tf.GradientTape() as tape:
         h = to_tf(X)

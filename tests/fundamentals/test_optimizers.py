@@ -1,4 +1,5 @@
-"""Each optimizer drives the same parameters on the same gradients as keras.optimizers, for 100 steps."""
+"""Each optimizer moves the parameters as keras.optimizers does, on the same gradients, for 100
+steps."""
 
 import numpy as np
 import pytest
