@@ -13,7 +13,8 @@ CASE_STUDIES = ("diabetes", "iris", "air_quality")
 
 
 def load_case(name: str):
-    """The case study's module (its `CASE` and `build_model`), or a `KitError` naming the closest."""
+    """The case study's module (its `CASE` and `build_model`),
+    or a `KitError` naming the closest."""
     if name not in CASE_STUDIES:
         close = difflib.get_close_matches(name, CASE_STUDIES, n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else ""

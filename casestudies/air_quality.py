@@ -1,6 +1,7 @@
 """
 Title: Air quality: regression
-Description: How much ozone will New York have today? Solar radiation, wind, temperature and date in, a number out.
+Description: How much ozone will New York have today? Sun, wind, temperature and date in,
+a number out.
 
 R's `datasets::airquality`: 153 days of May to September 1973, with missing values kept,
 so the kit shows how it drops them. It stands in for the course's weather -> PM 2.5 file
@@ -9,7 +10,8 @@ so the kit shows how it drops them. It stands in for the course's weather -> PM 
 
 The course recipe: drop missing rows; a 70/30 split (`random_state=0`); `StandardScaler`;
 Dense(10, relu) -> Dense(8, relu) -> Dense(1, linear); adam; mean squared error; 100 epochs;
-report MAE, MSE and RMSE. Both recipes here use Adam at 1e-2 (see `build_model`).
+report MAE, MSE and RMSE. Both recipes here use Adam at 1e-2 (see `build_model`); the kit's
+default adds early stopping (patience 25 epochs) and keeps the best epoch's weights.
 """
 
 from utils.case import CaseStudy, Recipe
@@ -24,7 +26,7 @@ CASE = CaseStudy(
     test_size=0.3,
     split_seed=0,
     course=Recipe(epochs=100, batch_size=32, scale=True, stratify=False, fast=False),
-    kit=Recipe(epochs=100, batch_size=32),
+    kit=Recipe(epochs=100, batch_size=32, patience=25),
     description="New York air quality 1973, 153 days: weather -> ozone (ppb)",
     objective="val_mae",
 )
@@ -41,28 +43,39 @@ GRID = [
 ]
 
 
-def build_model(hp):
-    """Two hidden ReLU layers and one linear unit: any real number can come out."""
+def build_model(hp, num_features=5):
+    """Two hidden ReLU layers and one linear unit: any real number can come out.
+
+    Each `hp.Int` or `hp.Choice` returns its default unless a search picks another value, so
+    `build_model(keras_tuner.HyperParameters())` is the default model: 5 inputs ->
+    Dense(10, relu) -> Dense(8, relu) -> Dense(1, linear), Adam at 1e-2, mean squared error.
+    """
     import keras  # here, not at the top: `list` and `--help` answer without loading TensorFlow
 
     activation = hp.Choice("activation", ["relu", "tanh"], default="relu")
+    hidden_layers = hp.Int("hidden_layers", 1, 3, default=2)
     model = keras.Sequential()
-    for layer in range(hp.Int("hidden_layers", 1, 3, default=2)):
-        model.add(
-            keras.layers.Dense(
-                hp.Int(f"units_{layer + 1}", 2, 64, step=2, default=(10, 8, 8)[layer]),
-                activation=activation,
-            )
-        )
+    model.add(keras.Input(shape=(num_features,)))
+    units_1 = hp.Int("units_1", 2, 64, step=2, default=10)
+    model.add(keras.layers.Dense(units_1, activation=activation))
+    if hidden_layers >= 2:
+        units_2 = hp.Int("units_2", 2, 64, step=2, default=8)
+        model.add(keras.layers.Dense(units_2, activation=activation))
+    if hidden_layers >= 3:
+        units_3 = hp.Int("units_3", 2, 64, step=2, default=8)
+        model.add(keras.layers.Dense(units_3, activation=activation))
     model.add(keras.layers.Dense(1, activation="linear"))
     optimizer = hp.Choice("optimizer", ["adam", "rmsprop", "sgd"], default="adam")
     # 1e-2, not Adam's 1e-3: 77 training rows make only 2 batches an epoch, and 200 small
     # steps leave the model worse than predicting the mean.
     learning_rate = hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-2)
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }
     model.compile(
-        optimizer=keras.optimizers.get(
-            {"class_name": optimizer, "config": {"learning_rate": learning_rate}}
-        ),
+        optimizer=optimizers[optimizer](learning_rate=learning_rate),
         loss="mse",
         metrics=["mae"],
     )

@@ -1,17 +1,21 @@
-"""`python -m casestudies bench`: how fast the kit trains, against the course recipe and the peers.
+"""`python -m casestudies bench`: how fast and how well the kit trains, beside the course
+recipe and the classic peers.
 
 For each case study, on one shared split (stratified for classifiers) and for each seed, it fits:
 
 - course: the course recipe (its epochs, batch 32, its scaling choice, a plain `model.fit`);
-- kit: the kit's default (same model and number of updates, several epochs per call);
+- kit: the kit's default (same model, several epochs per call, early stopping where the case
+  uses it);
 - kit-jax: the kit's default on Keras's JAX backend (when JAX is installed);
 - numpy: the same network and updates as a plain NumPy loop (casestudies/fundamentals), the floor;
 - sklearn-mlp: scikit-learn's MLPClassifier / MLPRegressor, same layers and updates;
-- forest: a random forest, the peer most users would reach for on tabular data.
+- logistic_regression (linear_regression for regression) and random_forest: the classic peers
+  of every run's table, fitted on all the training rows.
 
-Keras contenders and the NumPy floor train on the same 80% of the training rows (the rest is
-Keras's validation hold-out); so do the scikit-learn peers. Every contender is scored on the
-same test rows. Ratios are computed seed by seed, then their median is reported.
+Keras contenders, the NumPy floor and the MLP train on the same 80% of the training rows (the
+rest is the validation hold-out). Every contender is scored on the same test rows. Ratios are
+computed seed by seed, then their median is reported. Each case then says whether the kit's
+default reaches the better of the linear peer and the course recipe (median over the seeds).
 """
 
 import json
@@ -24,9 +28,11 @@ import warnings
 from dataclasses import replace
 
 from utils import experiment
-from utils.evaluation import score
+from utils.case import QUICK_SEARCH_EPOCHS
+from utils.evaluation import LOWER_IS_BETTER, peer_models, score, to_labels
+from utils.hyperparameters import build
 
-QUICK_EPOCHS = 3
+RUN_ALL_BEYOND_IMPORT = 4  # seconds `run all` may take beyond importing Keras, on 2 cores
 
 
 def case_data(case, settings):
@@ -64,7 +70,7 @@ def fit_keras(case, build_model, data, run_plan, seed: int) -> dict:
 
 def architecture(build_model, preprocessor):
     """Layer sizes, activations, loss and learning rate of the case's default Keras model."""
-    model, hyperparameters = experiment.build(build_model, preprocessor)
+    model, hyperparameters = build(build_model, preprocessor)
     model.build((None, len(preprocessor.feature_names)))
     dense = [layer for layer in model.layers if hasattr(layer, "units")]
     sizes = [len(preprocessor.feature_names)] + [layer.units for layer in dense]
@@ -105,11 +111,7 @@ def fit_numpy(case, build_model, data, recipe, seed: int, validation_split: floa
     seconds = time.perf_counter() - start
     outputs = model.predict(data.X_test.astype("float64"))
     task = data.preprocessor.task
-    y_pred = (
-        outputs.argmax(axis=1)
-        if task == "multiclass"
-        else ((outputs[:, 0] >= 0.5).astype(int) if task == "binary" else outputs[:, 0])
-    )
+    y_pred = to_labels(outputs, task)
     return {
         "seed": seed,
         "fit_seconds": seconds,
@@ -119,54 +121,47 @@ def fit_numpy(case, build_model, data, recipe, seed: int, validation_split: floa
     }
 
 
-def fit_sklearn(
-    case, build_model, data, recipe, seed: int, validation_split: float, kind: str
-) -> dict:
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+def fit_sklearn_mlp(case, build_model, data, recipe, seed: int, validation_split: float) -> dict:
+    """scikit-learn's MLP with the case's layers and the kit's updates, on the kit's fit rows."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     from utils.training import hold_out_validation
 
     (X, y), _ = hold_out_validation(data.X_train, data.y_train, validation_split)
-    task = data.preprocessor.task
-    if kind == "forest":
-        model = (RandomForestRegressor if task == "regression" else RandomForestClassifier)(
-            n_estimators=100, random_state=seed
-        )
-    else:
-        sizes, activations, _, _, learning_rate = architecture(build_model, data.preprocessor)
-        hidden = activations[0] if len(activations) > 1 else "identity"
-        model = (MLPRegressor if task == "regression" else MLPClassifier)(
-            hidden_layer_sizes=tuple(sizes[1:-1]),
-            activation=hidden if hidden in ("relu", "tanh") else "relu",
-            learning_rate_init=learning_rate,
-            batch_size=recipe.batch_size,
-            max_iter=recipe.epochs,
-            n_iter_no_change=recipe.epochs
-            + 1,  # no early stop: the same number of updates as the others
-            random_state=seed,
-        )
-    start = time.perf_counter()
+    sizes, activations, _, _, learning_rate = architecture(build_model, data.preprocessor)
+    hidden = activations[0] if len(activations) > 1 else "identity"
+    model = (MLPRegressor if data.preprocessor.task == "regression" else MLPClassifier)(
+        hidden_layer_sizes=tuple(sizes[1:-1]),
+        activation=hidden if hidden in ("relu", "tanh") else "relu",
+        learning_rate_init=learning_rate,
+        batch_size=recipe.batch_size,
+        max_iter=recipe.epochs,
+        n_iter_no_change=recipe.epochs + 1,  # no early stop: as many updates as the others
+        random_state=seed,
+    )
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore", ConvergenceWarning
-        )  # it runs its full epochs, as the others do
-        model.fit(X, y)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it runs its full epochs
+        return fit_scikit_learn(case, model, data, X, y, seed)
+
+
+def fit_scikit_learn(case, model, data, X, y, seed: int) -> dict:
+    """Fit a scikit-learn model on (X, y), score it on the test rows, and time the fit."""
+    start = time.perf_counter()
+    model.fit(X, y)
     seconds = time.perf_counter() - start
+    task = data.preprocessor.task
     y_pred = model.predict(data.X_test)
     scores = y_pred if task == "regression" else model.predict_proba(data.X_test)
-    return {
-        "seed": seed,
-        "fit_seconds": seconds,
-        "metric": test_metric(case, data, y_pred, scores[:, 1] if task == "binary" else scores),
-    }
+    scores = scores[:, 1] if task == "binary" else scores
+    return {"seed": seed, "fit_seconds": seconds, "metric": test_metric(case, data, y_pred, scores)}
 
 
 def measure_case(case, build_model, settings, seeds) -> dict[str, list[dict]]:
+    """Every contender, seed by seed. The peers see all the training rows, as in a run's table."""
     kit_plan, course_plan, kit_data, course_data = case_data(case, settings)
     split = kit_plan.validation_split
-    results = {name: [] for name in ("course", "kit", "numpy", "sklearn-mlp", "forest")}
+    results = {name: [] for name in ("course", "kit", "numpy", "sklearn-mlp")}
     for seed in seeds:
         results["course"].append(fit_keras(case, build_model, course_data, course_plan, seed))
         results["kit"].append(fit_keras(case, build_model, kit_data, kit_plan, seed))
@@ -174,18 +169,31 @@ def measure_case(case, build_model, settings, seeds) -> dict[str, list[dict]]:
             fit_numpy(case, build_model, kit_data, kit_plan.recipe, seed, split)
         )
         results["sklearn-mlp"].append(
-            fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "mlp")
+            fit_sklearn_mlp(case, build_model, kit_data, kit_plan.recipe, seed, split)
         )
-        results["forest"].append(
-            fit_sklearn(case, build_model, kit_data, kit_plan.recipe, seed, split, "forest")
-        )
+        for name, model in peer_models(kit_data.preprocessor.task, seed).items():
+            rows = (kit_data.X_train, kit_data.y_train)
+            results.setdefault(name, []).append(
+                fit_scikit_learn(case, model, kit_data, *rows, seed)
+            )
     return {name: rows for name, rows in results.items() if all(rows)}
+
+
+def target_check(case, summary: dict) -> dict:
+    """The kit's default must reach the better of the linear peer and the course recipe."""
+    linear = "linear_regression" if "linear_regression" in summary else "logistic_regression"
+    bars = {name: summary[name]["metric_median"] for name in (linear, "course")}
+    target = min(bars.values()) if case.metric in LOWER_IS_BETTER else max(bars.values())
+    kit = summary["kit"]["metric_median"]
+    met = kit <= target if case.metric in LOWER_IS_BETTER else kit >= target
+    return {"target": target, "kit": kit, "met": met, "bars": bars}
 
 
 def measure_kit_on(
     backend: str, case_name: str, custom: bool, settings, seeds
 ) -> list[dict] | None:
-    """The kit's default on another Keras backend, in a fresh process (the backend is fixed at import)."""
+    """The kit's default on another Keras backend, in a fresh process
+    (the backend is fixed at import)."""
     import importlib.util
 
     if importlib.util.find_spec(backend) is None:
@@ -202,7 +210,7 @@ def measure_kit_on(
         }
     )
     result = subprocess.run(
-        [sys.executable, "-m", "utils.benchmark", request],
+        [sys.executable, "-m", "casestudies.benchmark", request],
         capture_output=True,
         text=True,
         env={**os.environ, "KERAS_BACKEND": backend},
@@ -224,21 +232,21 @@ def timed_command(arguments: list[str], repeats: int = 3) -> float:
 
 
 def trial_overhead(case, build_model, settings) -> float:
-    """Seconds to build, compile and fit a default model for a quick tuner trial (after the first trace in the process)."""
+    """Seconds to build, compile and fit a default model for a quick tuner trial
+    (after the first trace in the process)."""
     from utils.keras_setup import seed_everything
-    from utils.search import QUICK_EPOCHS as TRIAL_EPOCHS
     from utils.training import train
 
     run_plan = experiment.plan(case, settings)
     data = experiment.split_and_scale(experiment.load(run_plan), run_plan)
     start = time.perf_counter()
     seed_everything(0)
-    model, _ = experiment.build(build_model, data.preprocessor)
+    model, _ = build(build_model, data.preprocessor)
     train(
         model,
         data.X_train,
         data.y_train,
-        epochs=TRIAL_EPOCHS,
+        epochs=QUICK_SEARCH_EPOCHS,
         batch_size=run_plan.recipe.batch_size,
         progress_label=None,
     )
@@ -258,18 +266,20 @@ def summarise(rows: list[dict], kit_rows: list[dict]) -> dict:
     }
 
 
-def bench(cases, settings, seeds=(0, 1, 2), say=print) -> dict:
-    """Measure every case; print the tables; return everything (also written as bench.json)."""
+def bench(cases, settings, seeds=(0, 1, 2), custom: bool = False, say=print) -> dict:
+    """Measure every case; print the tables; return everything (also written as bench.json).
+
+    `custom`: the one case is a learner's CSV with the generic model (`casestudies.custom`).
+    """
     from utils.report import format_table
+    from utils.runs import versions
 
     report = {"seeds": list(seeds), "quick": settings.quick, "versions": None, "cases": {}}
     for case, build_model in cases:
         say(f"== {case.title}: fitting {len(seeds)} seed(s) of each contender ==")
         results = measure_case(case, build_model, settings, seeds)
         other = (
-            measure_kit_on(
-                "jax", case.name, build_model.__module__ == "casestudies.custom", settings, seeds
-            )
+            measure_kit_on("jax", case.name, custom, settings, seeds)
             if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow"
             else None
         )
@@ -279,7 +289,8 @@ def bench(cases, settings, seeds=(0, 1, 2), say=print) -> dict:
         rows = [
             [
                 name,
-                f"{values['fit_seconds_median']:.2f} ({values['fit_seconds_min']:.2f}-{values['fit_seconds_max']:.2f})",
+                f"{values['fit_seconds_median']:.2f} "
+                f"({values['fit_seconds_min']:.2f}-{values['fit_seconds_max']:.2f})",
                 values["metric_median"],
                 values["time_vs_kit_median"],
             ]
@@ -300,6 +311,13 @@ def bench(cases, settings, seeds=(0, 1, 2), say=print) -> dict:
             f"the kit fits {course_over_kit:.1f}x faster than the course recipe"
             + (f"; it takes {floor:.0f}x the NumPy floor's time" if floor else "")
         )
+        check = target_check(case, summary)
+        sign = "<=" if case.metric in LOWER_IS_BETTER else ">="
+        bars = " and ".join(f"{name} {value:.3f}" for name, value in check["bars"].items())
+        say(
+            f"target: kit {case.metric} {check['kit']:.3f} {sign} {check['target']:.3f} "
+            f"(the better of {bars}): {'met' if check['met'] else 'NOT met'}"
+        )
         seconds = trial_overhead(case, build_model, settings)
         say(f"a quick tuner trial (build + compile + fit the default model): {seconds:.2f} s\n")
         report["cases"][case.name] = {
@@ -308,8 +326,9 @@ def bench(cases, settings, seeds=(0, 1, 2), say=print) -> dict:
             "course_over_kit": course_over_kit,
             "kit_over_numpy": floor,
             "tuner_trial_seconds": seconds,
+            "target": check,
         }
-    report["versions"] = experiment.versions()
+    report["versions"] = versions()
     return report
 
 
@@ -335,11 +354,40 @@ def startup_report(quick: bool, say=print) -> dict:
             os.path.join(scratch, "runs"),
         ] + (["--quick"] if quick else [])
         timings["run_all_seconds"] = timed_command(run_all, repeats=1)
+    beyond_import = timings["run_all_seconds"] - timings["import_keras_seconds"]
+    timings["run_all_beyond_import_seconds"] = beyond_import
     say(
         f"start-up: --help {timings['help_seconds']:.2f} s, list {timings['list_seconds']:.2f} s, "
-        f"import Keras {timings['import_keras_seconds']:.2f} s; run all{' --quick' if quick else ''}: {timings['run_all_seconds']:.1f} s wall"
+        f"import Keras {timings['import_keras_seconds']:.2f} s; "
+        f"run all{' --quick' if quick else ''}: {timings['run_all_seconds']:.1f} s wall, "
+        f"{beyond_import:.1f} s beyond importing Keras (goal: {RUN_ALL_BEYOND_IMPORT} s)"
     )
     return timings
+
+
+def run_benchmark(name, csv, target, task, seeds, quick: bool, out=None) -> None:
+    """`bench`: every case (or one, or a learner's CSV), then start-up times; saves bench.json."""
+    from casestudies import CASE_STUDIES, custom, load_case
+    from utils import runs
+    from utils.errors import KitError
+
+    if csv and not target:
+        raise KitError("--csv needs --target: the column to predict.")
+    generic = name == "all" and bool(csv)  # a learner's CSV with the generic model
+    if generic:
+        task = task or "auto"
+        cases = [(custom.case_for(csv, target, task), custom.build_model)]
+    else:
+        modules = [load_case(each) for each in (CASE_STUDIES if name == "all" else (name,))]
+        cases, task = [(module.CASE, module.build_model) for module in modules], None
+    if out:
+        runs.check_out_dir(out)
+    settings = experiment.Settings(csv=csv, target=target, task=task, quick=quick)
+    report = bench(cases, settings, seeds, custom=generic)
+    report["startup"] = startup_report(quick)
+    run_dir = runs.new_run_dir("bench", out=out)
+    runs.write_json(run_dir / "bench.json", report)
+    print(f"Saved to {run_dir / 'bench.json'}")
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ def build_parser() -> Parser:
         help=f"one of {', '.join(CASE_STUDIES)}, or all (default)",
     )
     bench.add_argument(
-        "--seeds", type=positive_int, default=3, help="seeds per contender (default: 3)"
+        "--seeds", type=positive_int, default=5, help="seeds per contender (default: 5)"
     )
     bench.add_argument(
         "--csv",
@@ -284,15 +284,9 @@ def settings_from(args, **overrides):
 
 
 def print_result(case, result) -> None:
-    from utils.evaluation import METRIC_KEYS
-    from utils.report import metrics_table
+    from utils.report import run_summary
 
-    metrics = result.metrics
-    print(
-        f"\n{case.title}: {metrics['n_train']} training rows, {metrics['n_test']} test rows, {metrics['epochs_run']} epochs in {metrics['fit_seconds']:.1f} s"
-    )
-    print(metrics_table(metrics, METRIC_KEYS[metrics["task"]]))
-    print(f"Saved to {result.run_dir}\n")
+    print(run_summary(case.title, case.metric, result.metrics, result.run_dir))
 
 
 def command_list(args) -> None:
@@ -374,7 +368,7 @@ def search_settings(args):
 
 
 def command_grid(args) -> None:
-    from utils.search import grid_search
+    from utils.grid import grid_search
 
     module = load_case(args.name)
     grid_search(
@@ -388,34 +382,16 @@ def command_grid(args) -> None:
 
 
 def command_tune(args) -> None:
+    from utils import distributed
+
     module = load_case(args.name)
-    if args.chief or args.worker:
-        if not args.oracle_address:
-            raise KitError(
-                "--chief and --worker need --oracle-address HOST:PORT (the chief's address; no default, so nothing listens where you did not ask)."
-            )
-        host, _, port = args.oracle_address.rpartition(":")
-        if not host or not port.isdigit():
-            raise KitError(
-                f"--oracle-address must look like HOST:PORT (e.g. 192.168.1.20:8000), not {args.oracle_address!r}."
-            )
-        if args.chief and host in ("0.0.0.0", "::", "[::]"):
-            print(
-                "warning: the oracle will listen on every network interface of this machine; it has no authentication.",
-                file=sys.stderr,
-            )
-        if args.worker and not args.resume:
-            raise KitError(
-                "--worker needs --resume DIR: the search folder the chief uses (shared between the machines)."
-            )
-        os.environ.update(
-            KERASTUNER_TUNER_ID="chief"
-            if args.chief
-            else f"tuner-{os.uname().nodename}-{os.getpid()}",
-            KERASTUNER_ORACLE_IP=host,
-            KERASTUNER_ORACLE_PORT=port,
-        )
-    from utils.search import tune
+    distributed.set_role(args.chief, args.worker, args.oracle_address, args.resume)
+    from utils.tuner import tune
+
+    def worker_command(search_dir) -> list[str]:
+        """What each process of a local distributed search runs: this search, resumed."""
+        tune_again = ["tune", args.name, "--resume", str(search_dir), "--quiet"]
+        return [sys.executable, "-m", "casestudies", *tune_again]
 
     tune(
         module.CASE,
@@ -427,38 +403,15 @@ def command_tune(args) -> None:
         epochs=args.epochs,
         resume=args.resume,
         workers=args.workers or 0,
+        worker_command=worker_command,
     )
 
 
 def command_bench(args) -> None:
-    from casestudies import custom
-    from utils import runs
-    from utils.benchmark import bench, startup_report
-    from utils.experiment import Settings
+    from casestudies.benchmark import run_benchmark
 
-    if args.csv and not args.target:
-        raise KitError("--csv needs --target: the column to predict.")
-    if args.name == "all" and args.csv:
-        case = custom.case_for(args.csv, args.target, args.task or "auto")
-        cases, task = [(case, custom.build_model)], args.task or "auto"
-    else:
-        cases, task = (
-            [
-                (load_case(name).CASE, load_case(name).build_model)
-                for name in (CASE_STUDIES if args.name == "all" else (args.name,))
-            ],
-            None,
-        )
-    if args.out:
-        runs.check_out_dir(args.out)
     seeds = range(1 if args.quick else args.seeds)
-    report = bench(
-        cases, Settings(csv=args.csv, target=args.target, task=task, quick=args.quick), seeds
-    )
-    report["startup"] = startup_report(args.quick)
-    run_dir = runs.new_run_dir("bench", out=args.out)
-    runs.write_json(run_dir / "bench.json", report)
-    print(f"Saved to {run_dir / 'bench.json'}")
+    run_benchmark(args.name, args.csv, args.target, args.task, seeds, args.quick, args.out)
 
 
 COMMANDS = {
@@ -483,4 +436,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: nothing more was written.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`predict ... | head`): no traceback, as the Python docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0

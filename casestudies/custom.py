@@ -24,7 +24,8 @@ OUTPUTS = {
 
 
 def case_for(csv: str, target: str, task: str) -> CaseStudy:
-    """A case study declared on the spot for a learner's CSV (task "auto" is inferred from the target)."""
+    """A case study declared on the spot for a learner's CSV
+    (task "auto" is inferred from the target)."""
     from pathlib import Path
 
     if task == "auto":
@@ -42,7 +43,7 @@ def case_for(csv: str, target: str, task: str) -> CaseStudy:
         test_size=0.2,
         split_seed=0,
         course=Recipe(epochs=100, batch_size=32, scale=True, stratify=False, fast=False),
-        kit=Recipe(epochs=100, batch_size=32),
+        kit=Recipe(epochs=100, batch_size=32, patience=20),
     )
 
 

@@ -26,7 +26,8 @@ def write_csv(tmp_path):
 
 @pytest.fixture
 def kaggle_diabetes(tmp_path):
-    """Like the course's kaggle_diabetes.csv: 2000 rows drawn with repeats from 532, plus Insulin."""
+    """Like the course's kaggle_diabetes.csv:
+    2000 rows drawn with repeats from 532, plus Insulin."""
     rng = np.random.default_rng(0)
     pima = pd.read_csv(DATA_DIR / "diabetes.csv")
     rows = pima.iloc[rng.integers(0, len(pima), 2000)].reset_index(drop=True)
@@ -38,7 +39,8 @@ def kaggle_diabetes(tmp_path):
 
 @pytest.fixture
 def real_combine(tmp_path):
-    """Like the course's Real_Combine.csv: weather columns, target 'PM 2.5', blank lines and a NaN row."""
+    """Like the course's Real_Combine.csv:
+    weather columns, target 'PM 2.5', blank lines and a NaN row."""
     rng = np.random.default_rng(1)
     rows = 120
     weather = pd.DataFrame(
@@ -66,7 +68,8 @@ def real_combine(tmp_path):
 
 @pytest.fixture(scope="session")
 def quick_runs(tmp_path_factory):
-    """One quick run folder per shipped case study, made once through the command line and shared."""
+    """One quick run folder per shipped case study,
+    made once through the command line and shared."""
     from casestudies.cli import main
 
     root = tmp_path_factory.mktemp("runs")

@@ -1,4 +1,5 @@
-"""The command line: fast answers without TensorFlow, and one line with exit status 2 for every bad request."""
+"""The command line: fast answers without TensorFlow,
+and one line with exit status 2 for every bad request."""
 
 import subprocess
 import sys
@@ -19,7 +20,11 @@ def run_python(code: str, cwd=None) -> subprocess.CompletedProcess:
     [["list"], ["--help"], ["run", "--help"], ["run", "nope"], ["run", "iris", "--epochs", "0"]],
 )
 def test_commands_that_need_no_model_do_not_import_tensorflow(argv):
-    code = f"import sys\nfrom casestudies.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\nassert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'imported'"
+    code = (
+        "import sys\nfrom casestudies.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'imported'"
+    )
     result = run_python(code)
     assert result.returncode == 0, result.stderr
 
@@ -95,8 +100,30 @@ def test_a_real_process_exits_2_with_no_traceback(tmp_path):
     assert result.returncode == 2
     assert (
         result.stderr
-        == "error: Target 'y' has only one class (1): a classifier needs at least two. Add rows of another class.\n"
+        == "error: Target 'y' has only one class (1): a classifier needs at least two. "
+        "Add rows of another class.\n"
     )
     assert result.stdout == "" and sorted(path.name for path in tmp_path.iterdir()) == [
         "one_class.csv"
     ]
+
+
+def test_predict_into_a_pipe_that_closes_early_ends_without_a_traceback(quick_runs, tmp_path):
+    import pandas as pd
+
+    from utils.case import DATA_DIR
+
+    many_rows = tmp_path / "many.csv"  # far more output than a pipe's buffer holds
+    pd.concat([pd.read_csv(DATA_DIR / "iris.csv")] * 40).to_csv(many_rows, index=False)
+    command = ["-m", "casestudies", "predict", "--run", str(quick_runs["iris"])]
+    process = subprocess.Popen(
+        [sys.executable, *command, "--csv", str(many_rows)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().startswith("sepal_length,")
+    process.stdout.close()  # like `| head -1`
+    errors = process.stderr.read()
+    process.wait(timeout=120)
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors

@@ -121,7 +121,8 @@ TARGET_CELL = st.one_of(st.sampled_from(["0", "1", "2"]), NUMBER_CELL)
 
 @st.composite
 def odd_csv_rows(draw):
-    """Plausible rows, then a few cells swapped for odd ones, so clean results and errors both occur."""
+    """Plausible rows, then a few cells swapped for odd ones,
+    so clean results and errors both occur."""
     rows = draw(st.lists(st.lists(NUMBER_CELL, min_size=2, max_size=2), min_size=0, max_size=40))
     rows = [row + [draw(TARGET_CELL)] for row in rows]
     for _ in range(draw(st.integers(0, 3)) if rows else 0):

@@ -1,5 +1,6 @@
 """Every notebook runs top to bottom (in quick mode), with no error and no stray log lines."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -7,6 +8,10 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# A call that draws a figure: matplotlib's, a scikit-learn display's, or the kit's plots helpers.
+DRAWS = re.compile(
+    r"\bplt\.(plot|subplots|figure|imshow|bar|scatter)\(|\bplots\.\w+\(|Display\.from_"
+)
 QUICK = {"num_epochs": 3, "quick": True}  # papermill-style: set after the cell tagged "parameters"
 
 
@@ -30,7 +35,7 @@ def test_notebook_runs_cleanly(path, tmp_path, monkeypatch):
         for cell in notebook.cells
         if cell.cell_type == "code"
     ), "commit notebooks with outputs cleared"
-    # Run in a scratch folder, so the runs and searches a notebook writes stay out of the repository.
+    # Run in a scratch folder: the runs and searches a notebook writes stay out of the repository.
     NotebookClient(
         quick(notebook),
         timeout=900,
@@ -46,9 +51,16 @@ def test_notebook_runs_cleanly(path, tmp_path, monkeypatch):
         if output.output_type == "stream" and output.name == "stderr"
     ]
     assert stderr == [], f"log lines a learner should not see: {stderr}"
-    assert any(
-        output.output_type in ("display_data", "execute_result", "stream") for output in outputs
-    )
+    # A cell that draws must show its figure (with a non-inline backend it silently shows none),
+    # and a cell that prints or ends on a value must show that.
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kinds = {kind for output in cell.outputs for kind in output.get("data", {})}
+        if DRAWS.search(cell.source):
+            assert "image/png" in kinds, f"this cell draws but shows no figure:\n{cell.source}"
+        if re.search(r"^(print|display)\(", cell.source, re.MULTILINE):
+            assert cell.outputs, f"this cell prints but shows nothing:\n{cell.source}"
 
 
 def cells(notebook) -> list[tuple]:

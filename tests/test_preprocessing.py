@@ -1,4 +1,5 @@
-"""Splitting and preprocessing: statistics from training rows only, and a JSON round trip that rebuilds it exactly."""
+"""Splitting and preprocessing: statistics from training rows only,
+and a JSON round trip that rebuilds it exactly."""
 
 import json
 

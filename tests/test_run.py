@@ -1,7 +1,9 @@
-"""End to end through the command line: a run trains, reports beside a baseline, and writes a complete folder."""
+"""End to end through the command line:
+a run trains, reports beside a baseline, and writes a complete folder."""
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,9 +23,12 @@ BOOKKEEPING = {
     "seed",
     "fit_seconds",
     "epochs_run",
+    "best_epoch",
     "test_rows_in_train",
     "baseline",
+    "peers",
 }
+PEERS = {"binary": "logistic_regression", "multiclass": "logistic_regression"}
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -33,6 +38,9 @@ def test_run_folder_holds_config_metrics_history_model_preprocessing_and_figures
     task = metrics["task"]
     assert set(metrics) == BOOKKEEPING | set(METRIC_KEYS[task])
     assert set(metrics["baseline"]) == set(METRIC_KEYS[task])
+    linear = PEERS.get(task, "linear_regression")
+    assert set(metrics["peers"]) == {linear, "random_forest"}
+    assert all(set(peer) == set(METRIC_KEYS[task]) for peer in metrics["peers"].values())
     assert metrics["epochs_run"] == 3
     history = pd.read_csv(folder / "history.csv")
     assert len(history) == 3 and {"loss", "val_loss"} <= set(history.columns)
@@ -43,11 +51,39 @@ def test_run_folder_holds_config_metrics_history_model_preprocessing_and_figures
     assert (folder / "model.keras").is_file() and (folder / "preprocessing.json").is_file()
 
 
-def test_run_prints_a_metrics_table_with_the_baseline(workdir, capsys):
+def test_run_prints_a_metrics_table_with_the_baseline_and_the_peers(workdir, capsys):
     assert main(["run", "iris", "--epochs", "2", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "metric    model  baseline" in out
+    assert "metric    model  baseline  logistic_regression  random_forest" in out
     assert "f1_macro" in out and "Saved to runs/iris-" in out
+    # Two epochs can't beat logistic regression, and the run says so.
+    assert "does not beat" in out and "logistic regression" in out
+
+
+@pytest.mark.parametrize("name", ["diabetes", "air_quality"])
+def test_the_peers_are_scored_on_the_runs_own_training_and_test_rows(quick_runs, name):
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    from casestudies import load_case
+    from utils import experiment
+
+    case = load_case(name).CASE
+    run_plan = experiment.plan(case, experiment.Settings(seed=0))
+    data = experiment.split_and_scale(experiment.load(run_plan), run_plan)
+    if case.task == "regression":
+        linear, forest = LinearRegression(), RandomForestRegressor(random_state=0)
+    else:
+        linear, forest = LogisticRegression(max_iter=1000), RandomForestClassifier(random_state=0)
+    peers = json.loads((quick_runs[name] / "metrics.json").read_text())["peers"]
+    for model, saved in zip((linear, forest), peers.values(), strict=True):
+        y_pred = model.fit(data.X_train, data.y_train).predict(data.X_test)
+        expected = (
+            float(np.sqrt(np.mean((y_pred - data.y_test) ** 2)))
+            if case.task == "regression"
+            else float(np.mean(y_pred == data.y_test))
+        )
+        assert saved[case.metric] == pytest.approx(expected, rel=1e-6), type(model).__name__
 
 
 def test_same_seed_gives_identical_metrics_and_every_run_gets_a_new_folder(workdir):
@@ -121,6 +157,8 @@ def test_learners_kaggle_file_runs_with_a_leakage_warning_and_dedupe_removes_it(
     assert leaked > 100
     assert f"{leaked} of 400 test rows also appear in the training set" in out and "--dedupe" in out
     assert "Insulin" in json.loads((workdir / "dup" / "preprocessing.json").read_text())["columns"]
+    # The forest memorises the duplicated rows and wins: the run names that as leakage.
+    assert "a forest memorises rows, so this is leakage at work" in " ".join(out.split())
     assert (
         main(
             [
@@ -139,6 +177,7 @@ def test_learners_kaggle_file_runs_with_a_leakage_warning_and_dedupe_removes_it(
         == 0
     )
     assert json.loads((workdir / "dedup" / "metrics.json").read_text())["test_rows_in_train"] == 0
+    assert "leakage at work" not in capsys.readouterr().out
 
 
 def test_learners_real_combine_file_runs_through_air_quality(workdir, real_combine, capsys):

@@ -1,4 +1,5 @@
-"""Run folders hold data, not code: anything that could run code on load is refused before it loads."""
+"""Run folders hold data, not code:
+anything that could run code on load is refused before it loads."""
 
 import json
 import pickle

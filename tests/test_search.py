@@ -1,4 +1,5 @@
-"""Hyperparameter searches: grid search and all four Keras Tuner strategies, on every case study, in quick mode."""
+"""Keras Tuner searches: all four strategies on every case study (in quick mode), resuming,
+diverged trials, and the distributed mode. The grid search's tests are in test_grid.py."""
 
 import ipaddress
 import json
@@ -27,21 +28,6 @@ def only(folder, pattern):
     matches = sorted(folder.glob(pattern))
     assert len(matches) == 1, matches
     return matches[0]
-
-
-@pytest.mark.parametrize("name", CASE_STUDIES)
-def test_grid_search_ranks_configurations_and_tests_the_best_beside_the_default(
-    workdir, name, capsys
-):
-    assert main(["grid", name, "--quick", "--quiet"]) == 0
-    out = capsys.readouterr().out
-    assert "2 configurations x 2 folds = 4 fits" in out and "grid best" in out
-    run_dir = only(workdir / "runs", f"{name}-grid-*")
-    table = pd.read_csv(run_dir / "grid_results.csv")
-    assert sorted(table["rank"]) == [1, 2] and table.filter(like="mean_").notna().all().all()
-    comparison = json.loads((run_dir / "comparison.json").read_text())
-    assert set(comparison["default"]) == set(comparison["best"])
-    load_run(run_dir)  # the best model's folder is a run folder like any other
 
 
 @pytest.mark.parametrize("tuner", TUNERS)
@@ -87,7 +73,7 @@ def diverging_build_model(hp):
 def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_values(
     workdir, capsys
 ):
-    from utils.search import tune
+    from utils.tuner import tune
 
     result = tune(
         air_quality.CASE,
@@ -105,7 +91,7 @@ def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_val
 
 
 def test_a_search_where_every_trial_diverges_ends_in_a_clear_message(workdir):
-    from utils.search import tune
+    from utils.tuner import tune
 
     def always_diverges(hp):
         hp.Fixed("learning_rate", 1e8)
@@ -179,7 +165,8 @@ def test_starting_a_search_never_touches_an_earlier_one(workdir):
 
 
 def decode_address(hex_address: str) -> str:
-    """/proc/net/tcp{,6} addresses are 32-bit words in host (little-endian) order; IPv4-mapped IPv6 shown as IPv4."""
+    """/proc/net/tcp{,6} addresses are 32-bit words in host (little-endian) order; IPv4-mapped
+    IPv6 shown as IPv4."""
     raw = b"".join(
         struct.pack("<I", int(hex_address[i : i + 8], 16)) for i in range(0, len(hex_address), 8)
     )

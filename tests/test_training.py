@@ -1,4 +1,5 @@
-"""The training loop: the kit's way makes the course's updates, measures what it says, and obeys callbacks."""
+"""The training loop: the kit's way makes the course's updates,
+measures what it says, and obeys callbacks."""
 
 import math
 
@@ -59,7 +60,8 @@ def test_kit_history_has_about_thirty_points_with_every_metric():
 
 
 def test_kit_history_measures_the_weights_at_each_point():
-    """Each point's loss and metrics are those of the model as it stands, on the fit and validation rows."""
+    """Each point's loss and metrics are those of the model as it stands,
+    on the fit and validation rows."""
     X, y = toy_data()
     seed_everything(0)
     model = toy_model(keras.regularizers.L2(0.01))
@@ -116,3 +118,25 @@ def test_the_seed_changes_the_batches_and_repeats_exactly():
 
     assert np.array_equal(final_weights(1), final_weights(1))
     assert not np.allclose(final_weights(1), final_weights(2))
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["kit", "course"])
+def test_early_stopping_keeps_the_weights_of_the_lowest_validation_loss(fast):
+    # Noisy labels and a large learning rate: the validation loss bottoms out, then climbs.
+    X, y = toy_data()
+    y = np.where(np.random.default_rng(1).random(len(y)) < 0.3, 1 - y, y)
+    seed_everything(0)
+    model = toy_model()
+    result = train(
+        model, X, y, epochs=300, batch_size=BATCH, fast=fast, patience=30, progress_label=None
+    )
+    history = result.history
+    lowest = int(np.argmin(history["val_loss"]))
+    assert result.epochs_run < 300, "the validation loss kept falling: no early stop to check"
+    assert result.best_epoch == history["epoch"][lowest]
+    # It stops `patience` epochs (counted in history points) after the best one.
+    assert result.epochs_run - result.best_epoch == pytest.approx(30, abs=history["epoch"][0])
+    held_out = X[FIT_ROWS:], y[FIT_ROWS:]
+    assert model.evaluate(*held_out, verbose=0)[0] == pytest.approx(
+        history["val_loss"][lowest], rel=1e-4
+    )

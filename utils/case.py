@@ -7,6 +7,13 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TASKS = ("binary", "multiclass", "regression")
 RECIPES = ("kit", "course")
 
+# The --quick budgets: enough to check that everything runs end to end, not to learn anything.
+QUICK_EPOCHS = 5  # a quick run's training
+QUICK_SEARCH_EPOCHS = 3  # each fit of a quick grid search, tuner trial or benchmark
+QUICK_TRIALS = 2  # trials of a quick Keras Tuner search
+QUICK_GRID_POINTS = 2  # configurations of a quick grid search, each fitted on...
+QUICK_FOLDS = 2  # ...this many folds
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -17,6 +24,9 @@ class Recipe:
     scale: bool = True
     stratify: bool = True
     fast: bool = True
+    # Early stopping: stop once the validation loss has not improved for this many epochs, and
+    # keep the weights of its best epoch (None: train every epoch, keep the last weights).
+    patience: int | None = None
 
 
 @dataclass(frozen=True)

@@ -74,17 +74,20 @@ def read_csv(path) -> pd.DataFrame:
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         )
         raise KitError(
-            f"{path} could not be read as CSV ({first_line}). Check it has one header row and commas between values."
+            f"{path} could not be read as CSV ({first_line}). "
+            "Check it has one header row and commas between values."
         ) from None
     frame.columns = [str(column).strip() for column in frame.columns]
     if frame.columns.duplicated().any():
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise KitError(
-            f"{path} has more than one column named {duplicated[0]!r}. Rename the columns so each name is used once."
+            f"{path} has more than one column named {duplicated[0]!r}. "
+            "Rename the columns so each name is used once."
         )
     if len(frame.columns) < 2:
         raise KitError(
-            f"{path} has a single column ({frame.columns[0]!r}): a CSV needs feature columns and a target column separated by commas."
+            f"{path} has a single column ({frame.columns[0]!r}): "
+            "a CSV needs feature columns and a target column separated by commas."
         )
     if frame.empty:
         raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")
@@ -128,7 +131,9 @@ def drop_missing(frame: pd.DataFrame, notes: list[str], source: str) -> pd.DataF
     if missing_rows == len(frame):
         worst = missing_per_column.idxmax()
         raise KitError(
-            f"Every row of {source} has a missing value (column {worst!r} is missing in {missing_per_column[worst]} rows). Fill in the values or drop that column."
+            f"Every row of {source} has a missing value "
+            f"(column {worst!r} is missing in {missing_per_column[worst]} rows). "
+            "Fill in the values or drop that column."
         )
     counts = ", ".join(f"{column} {count}" for column, count in missing_per_column.items() if count)
     notes.append(f"Dropped {missing_rows} of {len(frame)} rows with missing values ({counts}).")
@@ -148,15 +153,17 @@ def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
         if as_numbers.notna().mean() >= 0.5:
             first = as_numbers.isna().idxmax()
             raise KitError(
-                f"Column {column!r} of {source} should be numeric but holds text like {show(frame[column][first])} "
+                f"Column {column!r} of {source} should be numeric "
+                f"but holds text like {show(frame[column][first])} "
                 f"(row {first + 1} of the data). Fix or remove those values."
             )
         distinct = frame[column].nunique()
         if distinct > MAX_CATEGORIES or distinct > len(frame) / 2:
             example = frame[column].iloc[0]
             raise KitError(
-                f"Column {column!r} of {source} is text (e.g. {show(example)}) with {distinct} different values "
-                f"in {len(frame)} rows: too many to encode as categories. Drop the column, or convert it to numbers."
+                f"Column {column!r} of {source} is text (e.g. {show(example)}) "
+                f"with {distinct} different values in {len(frame)} rows: "
+                "too many to encode as categories. Drop the column, or convert it to numbers."
             )
 
 
@@ -165,20 +172,24 @@ def check_target_values(labels: pd.Series, task: str, target: str) -> None:
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(labels) or pd.api.types.is_bool_dtype(labels):
             raise KitError(
-                f"Target {target!r} is not numeric (e.g. {show(labels.iloc[0])}), so it can't be a regression target. Use --task binary or multiclass."
+                f"Target {target!r} is not numeric (e.g. {show(labels.iloc[0])}), "
+                "so it can't be a regression target. Use --task binary or multiclass."
             )
         if distinct < 2:
             raise KitError(
-                f"Target {target!r} has the same value ({show(labels.iloc[0])}) in every row: there is nothing to predict."
+                f"Target {target!r} has the same value ({show(labels.iloc[0])}) in every row: "
+                "there is nothing to predict."
             )
         return
     if distinct < 2:
         raise KitError(
-            f"Target {target!r} has only one class ({show(labels.iloc[0])}): a classifier needs at least two. Add rows of another class."
+            f"Target {target!r} has only one class ({show(labels.iloc[0])}): "
+            "a classifier needs at least two. Add rows of another class."
         )
     if task == "binary" and distinct > 2:
         raise KitError(
-            f"Target {target!r} has {distinct} classes, not 2. Use the multiclass task (--task multiclass)."
+            f"Target {target!r} has {distinct} classes, not 2. "
+            "Use the multiclass task (--task multiclass)."
         )
     if (
         task == "multiclass"
@@ -186,18 +197,21 @@ def check_target_values(labels: pd.Series, task: str, target: str) -> None:
         and not np.all(np.isclose(labels, np.round(labels)))
     ):
         raise KitError(
-            f"Target {target!r} holds fractional numbers like {show(labels.iloc[0])}: that looks like regression (--task regression)."
+            f"Target {target!r} holds fractional numbers like {show(labels.iloc[0])}: "
+            "that looks like regression (--task regression)."
         )
 
 
 def check_enough_rows(
     labels: pd.Series, task: str, test_size: float, stratify: bool, source: str
 ) -> None:
-    """Fewer rows than a train/test split needs is an error, not a crash deep inside scikit-learn."""
+    """Fewer rows than a train/test split needs is an error,
+    not a crash deep inside scikit-learn."""
     rows = len(labels)
     if rows < MIN_ROWS:
         raise KitError(
-            f"{source} has only {rows} usable rows; the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows."
+            f"{source} has only {rows} usable rows; "
+            f"the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows."
         )
     test_rows = math.ceil(test_size * rows)
     if task == "regression":
@@ -206,11 +220,14 @@ def check_enough_rows(
     if stratify and counts.min() < 2:
         rare = counts.idxmin()
         raise KitError(
-            f"Class {show(rare)} of the target has a single row, so it can't be in both training and test rows. Add rows of it, or remove it."
+            f"Class {show(rare)} of the target has a single row, "
+            "so it can't be in both training and test rows. Add rows of it, or remove it."
         )
     if stratify and (test_rows < len(counts) or rows - test_rows < len(counts)):
         raise KitError(
-            f"{rows} rows can't hold all {len(counts)} classes in both the training and the test rows at test size {test_size}. Add rows or change --test-size."
+            f"{rows} rows can't hold all {len(counts)} classes "
+            f"in both the training and the test rows at test size {test_size}. "
+            "Add rows or change --test-size."
         )
 
 

@@ -16,18 +16,37 @@ METRIC_KEYS = {
 }
 
 
+LOWER_IS_BETTER = ("mae", "mse", "rmse")
+THRESHOLD = 0.5  # a sigmoid output at or above this is class 1
+
+
+def better(value: float | None, other: float | None, metric: str) -> bool:
+    """Whether `value` is a strictly better test score than `other` for this metric."""
+    if value is None or other is None:
+        return False
+    return value < other if metric in LOWER_IS_BETTER else value > other
+
+
+def to_labels(outputs: np.ndarray, task: str) -> np.ndarray:
+    """A model's outputs (rows x units) as predictions: class 1 where the sigmoid is at least
+    THRESHOLD, the argmax of a softmax, or the regression value itself."""
+    if task == "binary":
+        return (outputs[:, 0] >= THRESHOLD).astype("int64")
+    if task == "multiclass":
+        return outputs.argmax(axis=1)
+    return outputs[:, 0]
+
+
 def predict(model, X: np.ndarray, task: str) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted labels and the scores behind them (probability of class 1, class probabilities, or values)."""
+    """Predicted labels and the scores behind them (probability of class 1, class probabilities,
+    or values)."""
     import keras
 
-    # One direct call, not `predict`: its per-model setup costs 20 times as much on a test set this small.
+    # One direct call, not `predict`: its per-model setup costs 20 times as much on a test set
+    # this small.
     outputs = keras.ops.convert_to_numpy(model(X, training=False))
-    if task == "binary":
-        scores = outputs[:, 0]
-        return (scores >= 0.5).astype("int64"), scores
-    if task == "multiclass":
-        return outputs.argmax(axis=1), outputs
-    return outputs[:, 0], outputs[:, 0]
+    scores = outputs if task == "multiclass" else outputs[:, 0]
+    return to_labels(outputs, task), scores
 
 
 def baseline_predict(
@@ -46,7 +65,8 @@ def baseline_predict(
 def score(
     task: str, y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray
 ) -> dict[str, float | None]:
-    """The task's test metrics; a metric that can't be computed (one class in the test rows) is None."""
+    """The task's test metrics;
+    a metric that can't be computed (one class in the test rows) is None."""
     if task == "regression":
         mse = metrics.mean_squared_error(y_true, y_pred)
         results = {
@@ -74,3 +94,57 @@ def score(
         name: None if value is None or not np.isfinite(value) else float(value)
         for name, value in results.items()
     }
+
+
+def evaluate(model, data) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Test metrics beside the baseline's, and the test predictions (labels, scores) behind them.
+
+    `data` is a `utils.experiment.Split`: the scaled training and test rows.
+    """
+    task = data.preprocessor.task
+    y_pred, scores = predict(model, data.X_test, task)
+    baseline_pred, baseline_scores = baseline_predict(
+        task, data.y_train, len(data.y_test), data.preprocessor.num_classes
+    )
+    metrics = {
+        "task": task,
+        "n_train": len(data.y_train),
+        "n_test": len(data.y_test),
+        **score(task, data.y_test, y_pred, scores),
+        "baseline": score(task, data.y_test, baseline_pred, baseline_scores),
+    }
+    return metrics, y_pred, scores
+
+
+def peer_models(task: str, seed: int = 0) -> dict:
+    """The classic models a network must beat on tabular data, by name (scikit-learn, defaults)."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "regression":
+        return {
+            "linear_regression": make_pipeline(StandardScaler(), LinearRegression()),
+            "random_forest": RandomForestRegressor(n_estimators=100, random_state=seed),
+        }
+    return {
+        # Scaled inside, so the course recipe's unscaled rows converge too.
+        "logistic_regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        "random_forest": RandomForestClassifier(n_estimators=100, random_state=seed),
+    }
+
+
+def peers(task: str, X_train, y_train, X_test, y_test, seed: int = 0) -> dict[str, dict]:
+    """Each peer fitted on the training rows and scored on the test rows, like the network."""
+    results = {}
+    for name, model in peer_models(task, seed).items():
+        model.fit(X_train, y_train)
+        y_pred = model.predict(X_test)
+        if task == "regression":
+            scores = y_pred
+        else:
+            probabilities = model.predict_proba(X_test)
+            scores = probabilities[:, 1] if task == "binary" else probabilities
+        results[name] = score(task, y_test, y_pred, scores)
+    return results

@@ -1,22 +1,18 @@
-"""One run of a case study, step by step: data -> split -> scale -> model -> train -> evaluate -> run folder.
+"""One run of a case study, step by step:
+data -> split -> scale -> model -> train -> evaluate -> run folder.
 
 The command line calls `run_experiment`; the notebooks call the same steps one at a time.
 """
 
-import functools
-import inspect
-import platform
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from utils.case import CaseStudy, Recipe
+from utils.case import QUICK_EPOCHS, CaseStudy, Recipe
 from utils.data import Dataset, load_dataset
 from utils.preprocessing import Preprocessor, count_test_rows_in_train, split
-
-QUICK_EPOCHS = 5
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,8 @@ def load(plan: Plan) -> Dataset:
 
 @dataclass
 class Split:
-    """Training and test rows, raw and as model-ready arrays, with the preprocessing that links them."""
+    """Training and test rows, raw and as model-ready arrays,
+    with the preprocessing that links them."""
 
     train: pd.DataFrame
     test: pd.DataFrame
@@ -111,7 +108,8 @@ class Split:
         if not self.test_rows_in_train:
             return None
         return (
-            f"{self.test_rows_in_train} of {len(self.test)} test rows also appear in the training set: "
+            f"{self.test_rows_in_train} of {len(self.test)} test rows "
+            "also appear in the training set: "
             f"test {metric} will be optimistic; --dedupe drops duplicate rows before splitting."
         )
 
@@ -130,66 +128,6 @@ def split_and_scale(dataset: Dataset, plan: Plan) -> Split:
         y_test=preprocessor.encode_labels(test[dataset.target]),
         test_rows_in_train=count_test_rows_in_train(train, test),
     )
-
-
-def model_builder(build_model, preprocessor: Preprocessor):
-    """`build_model(hp)`, with the data's `num_features`, `task` and `num_classes` filled in where it asks."""
-    wanted = inspect.signature(build_model).parameters
-    given = {
-        "num_features": len(preprocessor.feature_names),
-        "task": preprocessor.task,
-        "num_classes": preprocessor.num_classes,
-    }
-    return functools.partial(
-        build_model, **{name: value for name, value in given.items() if name in wanted}
-    )
-
-
-def fixed_hyperparameters(values: dict):
-    """A `HyperParameters` whose named values are fixed; the rest keep `build_model`'s defaults."""
-    import keras_tuner
-
-    hp = keras_tuner.HyperParameters()
-    for name, value in values.items():
-        hp.Fixed(name, value)
-    return hp
-
-
-def build(build_model, preprocessor: Preprocessor, hyperparameters: dict | None = None):
-    """The case's `build_model(hp)`, with these values or the defaults; returns the model and every value used."""
-    hp = fixed_hyperparameters(hyperparameters or {})
-    model = model_builder(build_model, preprocessor)(hp)
-    return model, dict(hp.values)
-
-
-def evaluate(model, data: Split) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Test metrics beside the baseline's, and the test predictions (labels, scores) behind them."""
-    from utils import evaluation
-
-    task = data.preprocessor.task
-    y_pred, scores = evaluation.predict(model, data.X_test, task)
-    baseline_pred, baseline_scores = evaluation.baseline_predict(
-        task, data.y_train, len(data.y_test), data.preprocessor.num_classes
-    )
-    metrics = {
-        "task": task,
-        "n_train": len(data.y_train),
-        "n_test": len(data.y_test),
-        **evaluation.score(task, data.y_test, y_pred, scores),
-        "baseline": evaluation.score(task, data.y_test, baseline_pred, baseline_scores),
-    }
-    return metrics, y_pred, scores
-
-
-def versions() -> dict:
-    import keras
-
-    return {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "numpy": np.__version__,
-    }
 
 
 @dataclass
@@ -211,7 +149,10 @@ def train_and_evaluate(
     hyperparameters: dict | None = None,
     progress_label: str | None = None,
 ) -> Trained:
-    """Seed, build, train with the plan's recipe, and test: the heart of every run, search winner and benchmark fit."""
+    """Seed, build, train with the plan's recipe, and test:
+    the heart of every run, search winner and benchmark fit."""
+    from utils.evaluation import evaluate
+    from utils.hyperparameters import build
     from utils.keras_setup import seed_everything
     from utils.training import train
 
@@ -227,6 +168,7 @@ def train_and_evaluate(
         fast=recipe.fast,
         validation_split=run_plan.validation_split,
         seed=run_plan.seed,
+        patience=recipe.patience,
         progress_label=progress_label,
     )
     metrics, y_pred, scores = evaluate(model, data)
@@ -234,58 +176,34 @@ def train_and_evaluate(
         seed=run_plan.seed,
         fit_seconds=round(training.fit_seconds, 3),
         epochs_run=training.epochs_run,
+        best_epoch=training.best_epoch,
         test_rows_in_train=data.test_rows_in_train,
     )
     return Trained(model, used, training, metrics, y_pred, scores)
 
 
-def save_run(
-    run_dir,
-    case: CaseStudy,
-    run_plan: Plan,
-    data: Split,
-    trained: Trained,
-    recipe_name: str = "kit",
-    title: str | None = None,
-    **extra,
-) -> None:
-    """Write a run folder: config (everything needed to repeat it), metrics, history, model, preprocessing, figures."""
-    from utils import plots, runs
+def score_peers(data: Split, seed: int) -> dict[str, dict]:
+    """Logistic (or linear) regression and a random forest on the same training and test rows."""
+    from utils.evaluation import peers
 
     task = data.preprocessor.task
-    config = {
-        "case": case.name,
-        "csv": str(Path(run_plan.csv).resolve()),
-        "target": run_plan.target,
-        "task": task,
-        "recipe": recipe_name,
-        **asdict(run_plan.recipe),
-        "test_size": run_plan.test_size,
-        "split_seed": run_plan.split_seed,
-        "seed": run_plan.seed,
-        "validation_split": run_plan.validation_split,
-        "dedupe": run_plan.dedupe,
-        "hyperparameters": trained.hyperparameters,
-        **extra,
-        "versions": versions(),
-    }
-    figures = plots.task_figures(
-        task,
-        trained.training.history,
-        data.y_test,
-        trained.y_pred,
-        trained.scores,
-        data.preprocessor.classes,
-        title or case.name,
-    )
-    runs.write_run(
-        run_dir,
-        config=config,
-        metrics=trained.metrics,
-        history=trained.training.history,
-        model=trained.model,
-        preprocessor=data.preprocessor,
-        figures=figures,
+    return peers(task, data.X_train, data.y_train, data.X_test, data.y_test, seed)
+
+
+def memorisation_note(metrics: dict, metric: str, test_rows_in_train: int) -> str | None:
+    """When test rows repeat training rows, a forest that memorises them wins: say so."""
+    from utils.evaluation import better
+
+    forest = metrics["peers"]["random_forest"][metric]
+    others = [metrics[metric]] + [
+        values[metric] for name, values in metrics["peers"].items() if name != "random_forest"
+    ]
+    if not test_rows_in_train or any(not better(forest, other, metric) for other in others):
+        return None
+    return (
+        f"The random forest's test {metric} ({forest:.3f}) beats every other model here, and "
+        f"{test_rows_in_train} test rows are copies of training rows: a forest memorises rows, "
+        "so this is leakage at work, not skill. Compare with --dedupe."
     )
 
 
@@ -297,7 +215,8 @@ class RunResult:
 
 
 def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) -> RunResult:
-    """Everything `python -m casestudies run NAME` does, with `say` for what the learner should read."""
+    """Everything `python -m casestudies run NAME` does,
+    with `say` for what the learner should read."""
     from utils import runs
 
     run_plan = plan(case, settings)
@@ -314,6 +233,10 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
     trained = train_and_evaluate(
         build_model, data, run_plan, progress_label=None if settings.quiet else case.name
     )
+    trained.metrics["peers"] = score_peers(data, run_plan.seed)
+    if note := memorisation_note(trained.metrics, case.metric, data.test_rows_in_train):
+        say(note)
+        notes.append(note)
     run_dir = runs.new_run_dir(case.name, settings.runs_root, settings.out)
-    save_run(run_dir, case, run_plan, data, trained, recipe_name=settings.recipe)
+    runs.save_run(run_dir, case, run_plan, data, trained, recipe_name=settings.recipe)
     return RunResult(run_dir=run_dir, metrics=trained.metrics, notes=notes)

@@ -30,21 +30,22 @@ def _stderr_silenced():
 
 def import_keras():
     """Import and return `keras`, without TensorFlow's start-up chatter."""
-    if "keras" not in sys.modules:
+    if "keras" not in sys.modules or "tensorflow" not in sys.modules:
         with _stderr_silenced():
             import keras  # noqa: F401
-            import tensorflow  # noqa: F401  (on every backend: on JAX the kit feeds batches through tf.data)
-        import absl.logging
+            import tensorflow  # noqa: F401  (on JAX too: the kit feeds batches through tf.data)
+    # Every time, even when something else imported Keras first (e.g. `import keras_tuner`).
+    import absl.logging
 
-        absl.logging.set_verbosity(absl.logging.ERROR)
-        sys.modules["tensorflow"].get_logger().setLevel(
-            "ERROR"
-        )  # e.g. retracing notes, expected when a search builds many models
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    # e.g. retracing notes, expected when a search builds many models
+    sys.modules["tensorflow"].get_logger().setLevel("ERROR")
     return sys.modules["keras"]
 
 
 def seed_everything(seed: int) -> None:
-    """Same seed, same numbers: Python, NumPy and the backend's generators, and deterministic ops."""
+    """Same seed, same numbers:
+    Python, NumPy and the backend's generators, and deterministic ops."""
     keras = import_keras()
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":

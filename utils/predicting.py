@@ -4,6 +4,7 @@ import pandas as pd
 
 from utils.data import read_csv, show
 from utils.errors import KitError
+from utils.evaluation import to_labels
 from utils.runs import check_run, load_model
 
 
@@ -15,7 +16,8 @@ def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:
     missing = [column for column in preprocessor.columns if column not in frame.columns]
     if missing:
         raise KitError(
-            f"{csv} lacks the model's column(s): {', '.join(missing)}. Add them, with the same names as in training."
+            f"{csv} lacks the model's column(s): {', '.join(missing)}. "
+            "Add them, with the same names as in training."
         )
     extra = [column for column in frame.columns if column not in preprocessor.columns]
     if extra:
@@ -27,25 +29,28 @@ def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:
     if incomplete.any():
         rows = ", ".join(str(index + 2) for index in features.index[incomplete][:5])
         raise KitError(
-            f"{int(incomplete.sum())} row(s) of {csv} have missing values (file lines {rows}...). Fill them in or remove those rows."
+            f"{int(incomplete.sum())} row(s) of {csv} have missing values "
+            f"(file lines {rows}...). Fill them in or remove those rows."
         )
     for column in preprocessor.columns:
         if column not in preprocessor.categories and not pd.api.types.is_numeric_dtype(
             features[column]
         ):
             raise KitError(
-                f"Column {column!r} of {csv} should be numeric but holds text like {show(features[column].iloc[0])}. Fix those values."
+                f"Column {column!r} of {csv} should be numeric "
+                f"but holds text like {show(features[column].iloc[0])}. Fix those values."
             )
     model = load_model(run_dir, preprocessor)  # last: every check above answers without TensorFlow
     outputs = model.predict(preprocessor.transform(features), verbose=0)
     result = frame.copy()
+    predictions = to_labels(outputs, preprocessor.task)
     if preprocessor.task == "regression":
-        result["prediction"] = outputs[:, 0]
+        result["prediction"] = predictions
     elif preprocessor.task == "binary":
-        result["prediction"] = preprocessor.decode_labels((outputs[:, 0] >= 0.5).astype(int))
+        result["prediction"] = preprocessor.decode_labels(predictions)
         result[f"probability_{preprocessor.classes[1]}"] = outputs[:, 0]
     else:
-        result["prediction"] = preprocessor.decode_labels(outputs.argmax(axis=1))
+        result["prediction"] = preprocessor.decode_labels(predictions)
         for index, name in enumerate(preprocessor.classes):
             result[f"probability_{name}"] = outputs[:, index]
     return result, notes

@@ -19,7 +19,8 @@ from utils.errors import KitError
 def split(
     dataset: Dataset, test_size: float, split_seed: int, stratify: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """scikit-learn's `train_test_split(test_size, random_state)`, stratified for classifiers if asked."""
+    """scikit-learn's `train_test_split(test_size, random_state)`,
+    stratified for classifiers if asked."""
     stratify_by = dataset.labels if stratify and dataset.task != "regression" else None
     train, test = train_test_split(
         dataset.frame, test_size=test_size, random_state=split_seed, stratify=stratify_by
@@ -35,7 +36,8 @@ def count_test_rows_in_train(train: pd.DataFrame, test: pd.DataFrame) -> int:
 
 @dataclass
 class Preprocessor:
-    """Column order, categories, scaler statistics and class names, all learned from training rows."""
+    """Column order, categories, scaler statistics and class names,
+    all learned from training rows."""
 
     task: str
     target: str
@@ -100,7 +102,8 @@ class Preprocessor:
         missing = [column for column in self.columns if column not in features.columns]
         if missing:
             raise KitError(
-                f"The CSV lacks {len(missing)} of the model's columns: {', '.join(missing)}. Add them (same names as in training)."
+                f"The CSV lacks {len(missing)} of the model's columns: {', '.join(missing)}. "
+                "Add them (same names as in training)."
             )
         encoded = self._encode(features)
         if self.scale:

@@ -1,5 +1,7 @@
 """Plain-text tables, readable on a projector and in a notebook."""
 
+import textwrap
+
 
 def format_value(value) -> str:
     if value is None:
@@ -35,9 +37,52 @@ def format_table(headers: list[str], rows: list[list]) -> str:
     )
 
 
-def metrics_table(metrics: dict, metric_keys) -> str:
-    """The test metrics beside the naive baseline's."""
-    return format_table(
-        ["metric", "model", "baseline"],
-        [[key, metrics[key], metrics["baseline"][key]] for key in metric_keys],
+def side_by_side(columns: dict[str, dict], metric_keys) -> str:
+    """Test metrics, one column per model."""
+    rows = [[key, *(values[key] for values in columns.values())] for key in metric_keys]
+    return format_table(["metric", *columns], rows)
+
+
+def metrics_table(metrics: dict, metric_keys, label: str = "model") -> str:
+    """The model's test metrics beside the naive baseline's and the classic peers' (if scored)."""
+    columns = {label: metrics, "baseline": metrics["baseline"], **metrics.get("peers", {})}
+    return side_by_side(columns, metric_keys)
+
+
+def verdict(metrics: dict, metric: str) -> str:
+    """One sentence: does the network beat the numbers that judge it? If not, why it may not."""
+    from utils.evaluation import better
+
+    rivals = {"the naive baseline": metrics["baseline"]}
+    rivals |= {name.replace("_", " "): values for name, values in metrics.get("peers", {}).items()}
+    ahead = [
+        name
+        for name, values in rivals.items()
+        if not better(metrics[metric], values[metric], metric)
+    ]
+    if not ahead:
+        return f"The network beats {' and '.join(rivals)} on test {metric}."
+    scores = ", ".join(f"{name} {format_value(rivals[name][metric])}" for name in ahead)
+    return (
+        f"The network's test {metric} ({format_value(metrics[metric])}) does not beat {scores}. "
+        f"On {metrics['n_train']} training rows a simple model is hard to beat: the network has "
+        "more weights to fit than the data can pin down, so more rows help it more than epochs."
+    )
+
+
+def run_summary(title: str, metric: str, metrics: dict, run_dir) -> str:
+    """What `run` and `fit` print at the end: the data and training, the table, the verdict."""
+    from utils.evaluation import METRIC_KEYS
+
+    training = f"{metrics['epochs_run']} epochs in {metrics['fit_seconds']:.1f} s"
+    if metrics.get("best_epoch") is not None:
+        training += f", keeping epoch {metrics['best_epoch']}'s weights (lowest validation loss)"
+    return "\n".join(
+        [
+            f"\n{title}: {metrics['n_train']} training rows, {metrics['n_test']} test rows, "
+            + training,
+            metrics_table(metrics, METRIC_KEYS[metrics["task"]]),
+            textwrap.fill(verdict(metrics, metric), width=100),
+            f"Saved to {run_dir}\n",
+        ]
     )

@@ -6,9 +6,12 @@ A run folder holds `config.json`, `metrics.json`, `history.csv`, `preprocessing.
 """
 
 import json
+import platform
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from utils.errors import KitError
@@ -24,7 +27,8 @@ def check_out_dir(out) -> Path:
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise KitError(
-            f"{out} already exists and is not empty; a run never overwrites earlier results. Choose a new folder for --out."
+            f"{out} already exists and is not empty; a run never overwrites earlier results. "
+            "Choose a new folder for --out."
         )
     return out
 
@@ -74,11 +78,75 @@ def write_run(
         plt.close(figure)
 
 
+def versions() -> dict:
+    import keras
+
+    return {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+    }
+
+
+def save_run(
+    run_dir,
+    case,
+    run_plan,
+    data,
+    trained,
+    recipe_name: str = "kit",
+    title: str | None = None,
+    **extra,
+) -> None:
+    """Write a run folder: config (everything needed to repeat it),
+    metrics, history, model, preprocessing, figures."""
+    from utils import plots
+
+    task = data.preprocessor.task
+    config = {
+        "case": case.name,
+        "csv": str(Path(run_plan.csv).resolve()),
+        "target": run_plan.target,
+        "task": task,
+        "recipe": recipe_name,
+        **asdict(run_plan.recipe),
+        "test_size": run_plan.test_size,
+        "split_seed": run_plan.split_seed,
+        "seed": run_plan.seed,
+        "validation_split": run_plan.validation_split,
+        "dedupe": run_plan.dedupe,
+        "hyperparameters": trained.hyperparameters,
+        **extra,
+        "versions": versions(),
+    }
+    figures = plots.task_figures(
+        task,
+        trained.training.history,
+        data.y_test,
+        trained.y_pred,
+        trained.scores,
+        data.preprocessor.classes,
+        title or case.name,
+        trained.training.best_epoch,
+    )
+    write_run(
+        run_dir,
+        config=config,
+        metrics=trained.metrics,
+        history=trained.training.history,
+        model=trained.model,
+        preprocessor=data.preprocessor,
+        figures=figures,
+    )
+
+
 def _read_json(run_dir: Path, name: str) -> dict:
     path = run_dir / name
     if not path.is_file():
         raise KitError(
-            f"{run_dir} has no {name}: it is not a complete run folder. Point --run at a folder written by `run` or `fit`."
+            f"{run_dir} has no {name}: it is not a complete run folder. "
+            "Point --run at a folder written by `run` or `fit`."
         )
     try:
         values = json.loads(path.read_text())
@@ -108,7 +176,8 @@ def load_preprocessor(run_dir: Path) -> Preprocessor:
         valid = False
     if not valid:
         raise KitError(
-            f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). Use an intact run folder."
+            f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). "
+            "Use an intact run folder."
         )
     return preprocessor
 
@@ -136,7 +205,8 @@ def check_run(run_dir) -> tuple[Preprocessor, dict]:
 
 
 def load_model(run_dir, preprocessor: Preprocessor):
-    """The run's model, loaded with `safe_mode` (a Lambda layer is refused) and checked against the preprocessing."""
+    """The run's model, loaded with `safe_mode` (a Lambda layer is refused)
+    and checked against the preprocessing."""
     model_path = Path(run_dir) / MODEL_FILE
     from utils.keras_setup import import_keras
 
@@ -146,19 +216,23 @@ def load_model(run_dir, preprocessor: Preprocessor):
     except ValueError as error:
         if "safe_mode" in str(error) or "Lambda" in str(error):
             raise KitError(
-                f"{model_path} holds a Lambda layer, i.e. code that would run on load. Refusing it; kit models never contain one."
+                f"{model_path} holds a Lambda layer, i.e. code that would run on load. "
+                "Refusing it; kit models never contain one."
             ) from None
         raise KitError(
-            f"{model_path} could not be loaded ({str(error).splitlines()[0][:160]}). Use an intact run folder."
+            f"{model_path} could not be loaded ({str(error).splitlines()[0][:160]}). "
+            "Use an intact run folder."
         ) from None
     except Exception as error:  # a damaged zip, a foreign file renamed .keras, ...
         raise KitError(
-            f"{model_path} could not be loaded as a Keras model ({type(error).__name__}). Use an intact run folder."
+            f"{model_path} could not be loaded as a Keras model ({type(error).__name__}). "
+            "Use an intact run folder."
         ) from None
     model_width = model.inputs[0].shape[-1] if model.inputs else None
     if model_width != len(preprocessor.feature_names):
         raise KitError(
-            f"{model_path} expects {model_width} input columns but {PREPROCESSING_FILE} describes {len(preprocessor.feature_names)}: "
+            f"{model_path} expects {model_width} input columns "
+            f"but {PREPROCESSING_FILE} describes {len(preprocessor.feature_names)}: "
             "the files come from different runs. Use an intact run folder."
         )
     return model

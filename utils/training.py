@@ -33,6 +33,7 @@ HISTORY_POINTS = 30
 class TrainingResult:
     history: dict[str, list[float]]  # "epoch" (the epoch each point ends), then loss and metrics
     fit_seconds: float
+    best_epoch: int | None = None  # with early stopping: the epoch whose weights were kept
 
     @property
     def epochs_run(self) -> int:
@@ -103,7 +104,8 @@ def _train_in_graph(
     seed: int,
     callbacks: list,
 ) -> dict[str, list[float]]:
-    """The kit's way on TensorFlow: `per_call` epochs per call of one traced function, then the logs."""
+    """The kit's way on TensorFlow:
+    `per_call` epochs per call of one traced function, then the logs."""
     import tensorflow as tf
 
     X, y = _tensors(fit_part)
@@ -199,11 +201,14 @@ def train(
     seed: int = 0,
     validation_data: tuple | None = None,
     callbacks: list | None = None,
+    patience: int | None = None,
     progress_label: str | None = "training",
 ) -> TrainingResult:
     """Fit `model` on the training rows and return its history and the fit time.
 
-    Validation rows are `validation_data` if given, else the last `validation_split` of the training rows.
+    Validation rows are `validation_data` if given,
+    else the last `validation_split` of the training rows. With `patience` (in epochs), training
+    stops once the validation loss has not improved for that long, and keeps the best weights.
     """
     if validation_data is None:
         fit_part, validation = hold_out_validation(X_train, y_train, validation_split)
@@ -211,6 +216,13 @@ def train(
         fit_part, validation = (X_train, y_train), validation_data
     per_call = epochs_per_call(epochs) if fast else 1
     callbacks = [keras.callbacks.TerminateOnNaN(), *(callbacks or [])]
+    early_stopping = None
+    if patience and validation is not None:
+        # The kit's loop reports every `per_call` epochs: patience counts those points.
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=math.ceil(patience / per_call), restore_best_weights=True
+        )
+        callbacks.append(early_stopping)
     if progress_label:
         callbacks.append(EpochProgress(progress_label, epochs, per_call))
     start = time.perf_counter()
@@ -244,7 +256,9 @@ def train(
     fit_seconds = time.perf_counter() - start
     points = len(history.get("loss", []))
     values = {name: [float(value) for value in series] for name, series in history.items()}
+    best_epoch = None if early_stopping is None else (early_stopping.best_epoch + 1) * per_call
     return TrainingResult(
         history={"epoch": [(point + 1) * per_call for point in range(points)], **values},
         fit_seconds=fit_seconds,
+        best_epoch=best_epoch,
     )

@@ -1,0 +1,95 @@
+"""Keras Tuner's trials, after a search: ranked, saved and drawn, and the best one retrained
+and tested beside the default model."""
+
+import numpy as np
+import pandas as pd
+
+from utils import runs
+from utils.errors import KitError
+from utils.search import best_beside_default, print_table
+
+
+def direction(objective: str) -> str:
+    return "max" if "accuracy" in objective or "auc" in objective else "min"
+
+
+def searched_values(hp) -> dict:
+    """A trial's hyperparameters, without Keras Tuner's own bookkeeping (`tuner/epochs`, ...)."""
+    return {name: value for name, value in hp.values.items() if not name.startswith("tuner/")}
+
+
+def trials_table(trials: dict, objective: str) -> pd.DataFrame:
+    """Every trial of an oracle, best first: rank, trial id, hyperparameters, score, status."""
+    rows = []
+    for trial_id, trial in sorted(trials.items()):
+        status = str(trial.status).lower().replace("failed", "diverged")
+        score = trial.score if trial.score is not None and np.isfinite(trial.score) else None
+        values = searched_values(trial.hyperparameters)
+        rows.append({"trial": trial_id, **values, "score": score, "status": status})
+    table = pd.DataFrame(rows)
+    names = sorted(column for column in table if column not in ("trial", "score", "status"))
+    for name in names:
+        values = table[name].dropna()
+        if (
+            len(values)
+            and pd.api.types.is_numeric_dtype(values)
+            and all(float(value).is_integer() for value in values)
+        ):
+            table[name] = table[name].astype("Int64")  # 16, not 16.0, where a layer is missing
+    table = table[["trial", *names, "score", "status"]].sort_values(
+        "score", ascending=direction(objective) == "min", na_position="last", kind="stable"
+    )
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table.reset_index(drop=True)
+
+
+def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
+    """The trials ranked, saved and drawn; the best retrained and tested beside the default."""
+    import matplotlib.pyplot as plt
+
+    from utils.plots import trial_figures
+
+    table = trials_table(tuner.oracle.trials, case.objective)
+    table.to_csv(search_dir / "trials.csv", index=False)
+    table.to_json(search_dir / "trials.json", orient="records", indent=2)
+    print_table(table, say)
+    figures = trial_figures(table.drop(columns="rank"), case.objective, direction(case.objective))
+    for name, figure in figures.items():
+        figure.savefig(search_dir / f"{name}.png", dpi=120)
+        plt.close(figure)
+    completed = table[table["score"].notna()]
+    if completed.empty:
+        raise KitError(
+            f"All {len(table)} trials failed or diverged, so there is no best model. "
+            "Try smaller learning rates, or check the data."
+        )
+    best_trial = tuner.oracle.trials[completed.iloc[0]["trial"]]
+    best_hp = searched_values(best_trial.hyperparameters)
+    say(
+        f"Best trial {best_trial.trial_id}: {best_hp}; "
+        f"retraining it on all {len(setup.data.y_train)} training rows"
+    )
+    fit = {"epochs": record["epochs"], "batch_size": record["batch_size"]}
+    trial_plan, best, default = best_beside_default(
+        case, setup, settings, best_hp, fit, fit, "tuned", say
+    )
+    best_dir = runs.new_run_dir("best_model", search_dir)
+    runs.save_run(
+        best_dir,
+        case,
+        trial_plan,
+        setup.data,
+        best,
+        title=f"{case.name} (best)",
+        search={"kind": record["tuner"], "folder": str(search_dir)},
+    )
+    comparison = {"default": default.metrics, "tuned": best.metrics}
+    runs.write_json(search_dir / "comparison.json", {**comparison, "best_hyperparameters": best_hp})
+    say(f"Saved to {search_dir} (best model: {best_dir})")
+    return {
+        "search_dir": search_dir,
+        "best_dir": best_dir,
+        "table": table,
+        "best_hyperparameters": best_hp,
+        **comparison,
+    }

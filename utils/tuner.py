@@ -1,0 +1,223 @@
+"""Keras Tuner over a case study's own `build_model(hp)`, in a search folder that can be resumed.
+
+Trials are scored on validation rows held out from the training rows; the best is retrained
+on the whole training split and tested beside the default model. A trial whose loss becomes
+NaN fails and is never chosen. The trials can run in a chief and workers (`utils.distributed`).
+"""
+
+import json
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from utils import distributed, runs
+from utils.case import QUICK_SEARCH_EPOCHS, QUICK_TRIALS
+from utils.errors import KitError
+from utils.hyperparameters import search_space
+from utils.keras_setup import import_keras, seed_everything
+from utils.search import prepare
+from utils.training import hold_out_validation, train
+from utils.trials import direction, report, searched_values
+
+import_keras()
+import keras_tuner  # noqa: E402  (after the quiet Keras import)
+
+# Hyperband continues a trial from its parent's weights with a fresh optimizer, as intended.
+warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+
+TUNERS = ("random", "hyperband", "bayesian", "grid")
+SEARCH_FILE = "search.json"
+
+
+class CaseHyperModel(keras_tuner.HyperModel):
+    """The case's `build_model(hp)`, trained by the kit's loop; a diverged trial fails."""
+
+    def __init__(self, build_model, objective: str, batch_size: int, seed: int, say=print):
+        super().__init__(name="case_study")
+        self.build_model, self.objective, self.batch_size = build_model, objective, batch_size
+        self.seed, self.say = seed, say
+
+    def build(self, hp):
+        seed_everything(self.seed)  # same seed, same initial weights, same trials
+        return self.build_model(hp)
+
+    def fit(self, hp, model, x, y, validation_data=None, callbacks=None, epochs=1, **kwargs):
+        training = train(
+            model,
+            x,
+            y,
+            epochs=max(1, epochs - kwargs.get("initial_epoch", 0)),
+            batch_size=self.batch_size,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            seed=self.seed,
+            progress_label=None,
+        )
+        history = training.history
+        shown = " ".join(f"{name}={value}" for name, value in sorted(searched_values(hp).items()))
+        scores = np.asarray(history.get(self.objective) or [np.nan], dtype=float)
+        losses = np.asarray(history.get("loss") or [np.nan], dtype=float)
+        if not (np.isfinite(scores).all() and np.isfinite(losses).all()):
+            self.say(f"  trial diverged ({shown}): the loss became NaN or infinite; marked failed")
+            raise keras_tuner.errors.FailedTrialError(
+                "diverged: the loss became NaN or infinite (learning rate too high?)"
+            )
+        best = int(np.argmin(scores) if direction(self.objective) == "min" else np.argmax(scores))
+        self.say(
+            f"  trial: {shown} -> {self.objective} {scores[best]:.4f} "
+            f"({training.fit_seconds:.1f} s)"
+        )
+        return {name: float(series[best]) for name, series in history.items() if name != "epoch"}
+
+
+def make_tuner(kind: str, hypermodel, objective: str, directory, record: dict):
+    common = dict(
+        hypermodel=hypermodel,
+        objective=keras_tuner.Objective(objective, direction(objective)),
+        seed=record["seed"],
+        executions_per_trial=record["executions_per_trial"],
+        directory=str(directory),
+        project_name="tuner",
+        overwrite=False,  # a search folder is only ever added to; --resume continues it
+        # Diverged trials are results to show, not a reason to stop.
+        max_consecutive_failed_trials=record["max_trials"] + 1,
+    )
+    if kind == "hyperband":
+        return keras_tuner.Hyperband(
+            max_epochs=record["epochs"], factor=3, hyperband_iterations=1, **common
+        )
+    tuner_class = {
+        "random": keras_tuner.RandomSearch,
+        "bayesian": keras_tuner.BayesianOptimization,
+        "grid": keras_tuner.GridSearch,
+    }[kind]
+    return tuner_class(max_trials=record["max_trials"], **common)
+
+
+def read_search(search_dir: Path) -> dict:
+    path = search_dir / SEARCH_FILE
+    if not path.is_file():
+        raise KitError(
+            f"{search_dir} is not a search folder (no {SEARCH_FILE}). "
+            "Give a folder under searches/ that `tune` created."
+        )
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise KitError(
+            f"{path} is damaged (not valid JSON); start a new search instead of resuming this one."
+        ) from None
+
+
+def check_resumable(search_dir, saved: dict, record: dict) -> dict:
+    """A resumed search must mean what it meant when it began: same case and search space."""
+    for key in ("case", "objective", "space"):
+        if saved.get(key) != record[key]:
+            raise KitError(
+                f"Can't resume {search_dir}: its {'search space' if key == 'space' else key} has "
+                f"changed since the search began (was {str(saved.get(key))[:80]}, now "
+                f"{str(record[key])[:80]}). Start a new search (without --resume)."
+            )
+    return saved
+
+
+def resumed_settings(resume, kind, settings):
+    """A resumed search keeps the settings it began with: data, split, seed, tuner, budget."""
+    saved = read_search(Path(resume))
+    if kind is not None and kind != saved["tuner"]:
+        raise KitError(
+            f"{resume} holds a {saved['tuner']} search, not {kind}. "
+            "Drop --tuner to resume it, or start a new search."
+        )
+    keys = ("csv", "target", "test_size", "split_seed", "seed")
+    return saved, saved["tuner"], replace(settings, quick=False, **{k: saved[k] for k in keys})
+
+
+def tune(
+    case,
+    build_model,
+    settings,
+    *,
+    kind: str | None = "random",
+    max_trials: int = 10,
+    executions: int = 1,
+    epochs: int | None = None,
+    resume=None,
+    workers: int = 0,
+    worker_command=None,
+    searches_root="searches",
+    say=print,
+) -> dict | None:
+    """A Keras Tuner search in its own folder; a fresh one unless `resume` names an earlier one.
+
+    With `workers`, the trials run in a local chief and workers, each started with
+    `worker_command(search_dir)` (an argv list). A chief or worker process returns None: the
+    process that started them reports.
+    """
+    saved = None
+    if resume is not None:
+        saved, kind, settings = resumed_settings(resume, kind, settings)
+    kind = kind or "random"
+    if kind not in TUNERS:
+        raise KitError(f"Unknown tuner {kind!r}: choose one of {', '.join(TUNERS)}.")
+    setup = prepare(case, build_model, settings, say)
+    plan = setup.plan
+    record = {
+        "case": case.name,
+        "csv": plan.csv,
+        "target": plan.target,
+        "tuner": kind,
+        "objective": case.objective,
+        "max_trials": QUICK_TRIALS if settings.quick else max_trials,
+        "executions_per_trial": executions,
+        "epochs": epochs or (QUICK_SEARCH_EPOCHS if settings.quick else plan.recipe.epochs),
+        "batch_size": plan.recipe.batch_size,
+        "seed": plan.seed,
+        "test_size": plan.test_size,
+        "split_seed": plan.split_seed,
+        "space": search_space(setup.build_model),
+    }
+    if saved is None:
+        search_dir = runs.new_run_dir(f"{case.name}-{kind}", searches_root)
+        runs.write_json(search_dir / SEARCH_FILE, record)
+    else:
+        search_dir = Path(resume)
+        record = check_resumable(search_dir, saved, record)
+    (X_fit, y_fit), validation = hold_out_validation(
+        setup.data.X_train, setup.data.y_train, plan.validation_split
+    )
+    hypermodel = CaseHyperModel(
+        setup.build_model, case.objective, record["batch_size"], record["seed"], say=say
+    )
+    tuner = make_tuner(kind, hypermodel, case.objective, search_dir, record)
+    if distributed.role() is None:
+        done = sum(
+            trial.status in ("COMPLETED", "FAILED", "INVALID")
+            for trial in tuner.oracle.trials.values()
+        )
+        left = max(0, record["max_trials"] - done)
+        left = "until Hyperband's schedule ends" if kind == "hyperband" else f"{left} left"
+        say(f"Search folder {search_dir}: {kind} search, {done} trials done, {left}")
+    try:
+        reports = distributed.run_trials(
+            lambda: tuner.search(
+                X_fit, y_fit, validation_data=validation, epochs=record["epochs"], verbose=0
+            ),
+            search_dir,
+            workers,
+            worker_command,
+            say,
+        )
+    except KeyboardInterrupt:
+        say(
+            "\nInterrupted. Continue where it stopped with: "
+            f"python -m casestudies tune {case.name} --resume {search_dir}"
+        )
+        raise
+    if not reports:
+        return None
+    if workers:  # the chief saved the oracle's state after every trial: read it back
+        tuner = make_tuner(kind, hypermodel, case.objective, search_dir, record)
+    return report(case, setup, tuner, search_dir, record, settings, say)
