@@ -21,11 +21,15 @@ class Parser(argparse.ArgumentParser):
         raise KitError(f"{message} (see `{self.prog} --help`)")
 
 
-def whole_number(minimum: int):
-    """An argparse type: a whole number of at least `minimum`."""
+def whole_number(minimum: int, maximum: int | None = None):
+    """An argparse type: a whole number of at least `minimum` (and at most `maximum`)."""
 
     def parse(text: str) -> int:
         value = _number(text, int)
+        if maximum is not None and not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {minimum} to {maximum}, not {text}"
+            )
         if value < minimum:
             raise argparse.ArgumentTypeError(
                 f"must be a whole number of at least {minimum}, not {text}"
@@ -36,6 +40,10 @@ def whole_number(minimum: int):
 
 
 positive_int, non_negative_int, at_least_two = whole_number(1), whole_number(0), whole_number(2)
+# NumPy, Keras and scikit-learn take seeds below 2**32.
+seed_number = whole_number(0, 2**32 - 1)
+# Keras keeps this share of the training rows for validation; more leaves too few to fit on.
+MAX_VALIDATION_SPLIT = 0.5
 
 
 def fraction(text: str) -> float:
@@ -49,8 +57,11 @@ def fraction(text: str) -> float:
 
 def validation_fraction(text: str) -> float:
     value = _number(text, float)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1 (e.g. 0.2), not {text}")
+    if not 0 <= value <= MAX_VALIDATION_SPLIT:
+        raise argparse.ArgumentTypeError(
+            f"must be from 0 to {MAX_VALIDATION_SPLIT} (e.g. 0.2), not {text}: "
+            "the rest of the training rows are what the model fits on"
+        )
     return value
 
 
@@ -76,7 +87,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=positive_int, help="mini-batch size (default: 32)")
     parser.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=seed_number,
         default=0,
         help="seed for weights and shuffling (default: 0)",
     )
@@ -87,7 +98,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--split-seed",
-        type=non_negative_int,
+        type=seed_number,
         help="train_test_split's random_state (default: the case's)",
     )
     parser.add_argument(
@@ -118,14 +129,14 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
 def add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=seed_number,
         default=0,
         help="seed for the search and the weights (default: 0)",
     )
     parser.add_argument("--test-size", type=fraction, help="share of rows held out for testing")
     parser.add_argument(
         "--split-seed",
-        type=non_negative_int,
+        type=seed_number,
         help="train_test_split's random_state (default: the case's)",
     )
     parser.add_argument(
@@ -342,6 +353,12 @@ def command_predict(args) -> None:
     if out is not None and out.exists():
         raise KitError(
             f"{out} already exists; predictions never overwrite a file. Choose a new --out file."
+        )
+    if out is not None and not out.parent.is_dir():
+        problem = "is not a folder" if out.parent.exists() else "does not exist"
+        raise KitError(
+            f"The folder {out.parent} of --out {out} {problem}. "
+            "Create it first, or choose a file in an existing folder."
         )
     predictions, notes = predict_csv(args.run, args.csv)
     for note in notes:

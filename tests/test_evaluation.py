@@ -48,3 +48,15 @@ def test_multiclass_baseline_counts_every_class():
     labels, scores = baseline_predict("multiclass", np.array([2, 2, 0]), rows=2, num_classes=3)
     assert labels.tolist() == [2, 2]
     np.testing.assert_allclose(scores[0], [1 / 3, 0, 2 / 3])
+
+
+def test_a_diverged_model_ends_in_a_clear_error_not_a_crash():
+    from utils.errors import KitError
+    from utils.evaluation import predict
+    from utils.keras_setup import import_keras
+
+    keras = import_keras()
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    model.set_weights([np.full((2, 1), np.nan), np.zeros(1)])
+    with pytest.raises(KitError, match="Training diverged"):
+        predict(model, np.ones((3, 2), dtype="float32"), "binary")

@@ -7,11 +7,14 @@ training and test rows, the scaler's statistics, the architecture, the epochs an
 the baseline, and (within a tolerance) the network's test metric.
 
 The notebook trains with plain `model.fit`, the command line with the kit's own loop: the same
-updates, with the batches in another order, so the two networks end close but not equal. Over
-seeds 0-7 (on our 2-core machine) the notebook's test metric differed from the command line's
-by at most 3 of 107 women for diabetes (accuracy 0.028), 2 of 38 flowers for iris (0.053) and
-1.7 ppb for air quality (RMSE 25-28; the other seeds differed by 0.35 ppb at most). The
-tolerances leave about one more row, or about 1 ppb, of room.
+updates, with the batches in another order, and early stopping that checks the validation loss
+every epoch (notebook) or every few (the kit), so the two networks end close but not equal.
+Over seeds 0-4 (on our 2-core machine) the notebook's test metric differed from the command
+line's by at most 1 of 107 women for diabetes (accuracy 0.010), not at all for iris, and for
+air quality by 0.02-0.31 ppb, except seed 0: 2.96 ppb (RMSE 27.8 against 24.9: the notebook's
+validation loss kept improving to epoch 100, the kit stopped at epoch 85 and kept epoch 60's
+weights; 15 validation rows make early stopping noisy). The tolerances leave room for one or
+two more rows, or half a ppb.
 
 Then each exercise's check cell runs on a known-good answer (a stand-in model that predicts
 the test rows exactly) and a known-bad one (it predicts the naive baseline), and must say so.
@@ -33,7 +36,7 @@ SEED = 0
 # The network's test metric in the notebook's results table, and how far it may be from the
 # command line's (see the measurements above).
 METRIC = {"diabetes": "accuracy", "iris": "accuracy", "air_quality": "RMSE"}
-TOLERANCE = {"diabetes": 0.04, "iris": 0.08, "air_quality": 3.0}
+TOLERANCE = {"diabetes": 0.03, "iris": 0.06, "air_quality": 3.5}
 BASELINE_ROW = {
     "diabetes": "baseline (majority class)",
     "iris": "baseline (majority class)",

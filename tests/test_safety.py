@@ -39,7 +39,9 @@ def test_a_planted_pickle_is_refused(run_copy, name):
     planted = run_copy / name
     planted.parent.mkdir(exist_ok=True)
     planted.write_bytes(pickle.dumps({"harmless": "but refused all the same"}))
-    assert "can run code when loaded" in refusal(run_copy)
+    message = refusal(run_copy)  # named (or its folder): a run folder holds no folders either
+    assert f"holds {name.replace('model.pickle', '')}: not a file a run writes" in message
+    assert "can run code when loaded" in message
 
 
 def test_a_model_with_a_lambda_layer_is_refused(run_copy):

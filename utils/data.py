@@ -6,6 +6,7 @@ Every problem a learner can fix raises `KitError` with one sentence naming it an
 
 import difflib
 import math
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from utils.case import TASKS
 from utils.errors import KitError
 
 MIN_ROWS = 10
+# Rows left for training after the test split: MIN_ROWS at the default test size of 0.2.
+MIN_TRAIN_ROWS = MIN_ROWS - math.ceil(0.2 * MIN_ROWS)
 # A text feature is one-hot encoded when it has at most this many distinct values.
 MAX_CATEGORIES = 20
 # A whole-number target with at most this many values (and repeats) is taken as classes.
@@ -50,6 +53,98 @@ def show(value) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
+# What pandas infers from a file's name, and the bytes each kind of file starts with.
+COMPRESSION_BY_SUFFIX = {".gz": "gzip", ".zip": "zip", ".xz": "xz", ".bz2": "bz2", ".zst": "zstd"}
+MAGIC = {
+    "gzip": b"\x1f\x8b",
+    "zip": b"PK\x03\x04",
+    "xz": b"\xfd7zXZ\x00",
+    "bz2": b"BZh",
+    "zstd": b"\x28\xb5\x2f\xfd",
+}
+SUFFIX_BY_COMPRESSION = {kind: suffix for suffix, kind in COMPRESSION_BY_SUFFIX.items()}
+OFFICE_MAGIC = b"\xd0\xcf\x11\xe0"  # an old Excel .xls (or other Office) file
+# A feature (or regression target) beyond this overflows the scaler's squares or the loss.
+MAX_MAGNITUDE = 1e150
+
+
+def _sniff(path: Path) -> tuple[str | None, str]:
+    """The compression (by content, and checked against the name) and the text encoding."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except PermissionError:
+        raise KitError(f"Can't read {path} (permission denied): check its permissions.") from None
+    except OSError as error:
+        raise KitError(f"Can't read {path} ({error.strerror or error}).") from None
+    named = COMPRESSION_BY_SUFFIX.get(path.suffix.lower())
+    content = next((kind for kind, magic in MAGIC.items() if head.startswith(magic)), None)
+    if head.startswith(OFFICE_MAGIC) or (content == "zip" and _is_excel(path)):
+        raise KitError(f"{path} is an Excel workbook, not a text CSV file. Export it as CSV.")
+    if content == "zip" and named != "zip":
+        raise KitError(
+            f"{path} is a zip archive, not a text CSV file. Unzip it and give the CSV inside."
+        )
+    if named and content != named:
+        held = f"{content}-compressed data" if content else "plain text"
+        raise KitError(
+            f"{path} is named like a {named} file ({path.suffix}) but holds {held}: "
+            f"rename it to end in "
+            f"{'.csv' + SUFFIX_BY_COMPRESSION[content] if content else '.csv'}."
+        )
+    if content and not named:
+        raise KitError(
+            f"{path} holds {content}-compressed data, though its name does not say so: "
+            f"rename it to end in .csv{SUFFIX_BY_COMPRESSION[content]} (or decompress it)."
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content, "utf-16"
+    return content, "utf-8-sig"
+
+
+def _is_excel(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.startswith("xl/") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError, compression: str | None) -> KitError:
+    """A decoding failure: a binary file, or text in another encoding (say which byte)."""
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if compression is None and b"\x00" in head:
+        return KitError(
+            f"{path} is not a text CSV file (is it a spreadsheet or a zip?). Export it as CSV."
+        )
+    byte = error.object[error.start : error.start + 1].hex()
+    return KitError(
+        f"{path} is not UTF-8 text (it holds byte 0x{byte}: Latin-1 or Windows-1252?). "
+        "Save it as 'CSV UTF-8', or convert it to UTF-8."
+    )
+
+
+def _header(path: Path, compression: str | None, encoding: str) -> list[str]:
+    """The header row's names as written, before pandas renames repeats (`a`, `a.1`)."""
+    try:
+        first = pd.read_csv(
+            path,
+            header=None,
+            nrows=1,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            compression=compression,
+            encoding=encoding,
+        )
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
+        return []
+    return [str(name).strip() for name in first.iloc[0]] if len(first) else []
+
+
 def read_csv(path) -> pd.DataFrame:
     """Read a CSV file, turning every way it can fail into one sentence."""
     path = Path(path)
@@ -59,17 +154,18 @@ def read_csv(path) -> pd.DataFrame:
         raise KitError(
             f"{path} is a folder, not a CSV file. Give the path of the .csv file inside it."
         )
+    compression, encoding = _sniff(path)
     try:
-        frame = pd.read_csv(path, skipinitialspace=True)
+        frame = pd.read_csv(path, skipinitialspace=True, compression=compression, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise KitError(
             f"{path} is empty. Give a CSV file with a header row and data rows."
         ) from None
-    except UnicodeDecodeError:
-        raise KitError(
-            f"{path} is not a text CSV file (is it a spreadsheet or a zip?). Export it as CSV."
-        ) from None
-    except (pd.errors.ParserError, ValueError) as error:
+    except UnicodeDecodeError as error:
+        raise _not_utf8(path, error, compression) from None
+    except PermissionError:
+        raise KitError(f"Can't read {path} (permission denied): check its permissions.") from None
+    except (pd.errors.ParserError, ValueError, OSError, EOFError) as error:
         first_line = (
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         )
@@ -77,11 +173,14 @@ def read_csv(path) -> pd.DataFrame:
             f"{path} could not be read as CSV ({first_line}). "
             "Check it has one header row and commas between values."
         ) from None
+    header = _header(path, compression, encoding)
     frame.columns = [str(column).strip() for column in frame.columns]
-    if frame.columns.duplicated().any():
-        duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
+    repeated = [name for index, name in enumerate(header) if name in header[:index]]
+    if not repeated and frame.columns.duplicated().any():
+        repeated = list(frame.columns[frame.columns.duplicated()])
+    if repeated:
         raise KitError(
-            f"{path} has more than one column named {duplicated[0]!r}. "
+            f"{path} has more than one column named {repeated[0]!r}. "
             "Rename the columns so each name is used once."
         )
     if len(frame.columns) < 2:
@@ -140,13 +239,12 @@ def drop_missing(frame: pd.DataFrame, notes: list[str], source: str) -> pd.DataF
     return frame.dropna()  # keeps each row's original number, for messages
 
 
-def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
-    """Every feature must be numeric, or text with few enough values to one-hot encode."""
+def check_stray_text(frame: pd.DataFrame, source: str) -> None:
+    """A mostly numeric column (feature or target) with a few text cells, like '?', is a typo
+    or a missing-value mark: name the column, the value and the row before anything else."""
     for column in frame.columns:
-        if (
-            column == target
-            or pd.api.types.is_numeric_dtype(frame[column])
-            or pd.api.types.is_bool_dtype(frame[column])
+        if pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(
+            frame[column]
         ):
             continue
         as_numbers = pd.to_numeric(frame[column], errors="coerce")
@@ -155,8 +253,38 @@ def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
             raise KitError(
                 f"Column {column!r} of {source} should be numeric "
                 f"but holds text like {show(frame[column][first])} "
-                f"(row {first + 1} of the data). Fix or remove those values."
+                f"(row {first + 1} of the data). Fix or remove those values "
+                "(leave a cell empty to mark it missing: such rows are dropped)."
             )
+
+
+def check_magnitudes(frame: pd.DataFrame, columns: list[str], source: str) -> None:
+    """Numbers so large that scaling or the loss overflow turn training into NaN: refuse them."""
+    for column in columns:
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        too_large = values.abs() > MAX_MAGNITUDE
+        if too_large.any():
+            first = too_large.idxmax()
+            raise KitError(
+                f"Column {column!r} of {source} holds {values[first]:g} "
+                f"(row {first + 1} of the data): too large to train on "
+                f"(the kit takes values up to {MAX_MAGNITUDE:g}). "
+                "Rescale the column (e.g. divide it or take a log) or remove that row."
+            )
+
+
+def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
+    """Every feature must be numeric, or text with few enough values to one-hot encode."""
+    check_stray_text(frame.drop(columns=target), source)
+    for column in frame.columns:
+        if (
+            column == target
+            or pd.api.types.is_numeric_dtype(frame[column])
+            or pd.api.types.is_bool_dtype(frame[column])
+        ):
+            continue
         distinct = frame[column].nunique()
         if distinct > MAX_CATEGORIES or distinct > len(frame) / 2:
             example = frame[column].iloc[0]
@@ -165,21 +293,28 @@ def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
                 f"with {distinct} different values in {len(frame)} rows: "
                 "too many to encode as categories. Drop the column, or convert it to numbers."
             )
+    check_magnitudes(frame, [column for column in frame.columns if column != target], source)
 
 
-def check_target_values(labels: pd.Series, task: str, target: str) -> None:
+def check_target_values(labels: pd.Series, task: str, target: str, path="FILE") -> None:
+    """The target must suit the task. The advice names `fit`, the one command with --task
+    (`run`, `grid` and `tune` keep their case study's task)."""
+    fit = (
+        f"`python -m casestudies fit --csv {shlex.quote(str(path))} --target {shlex.quote(target)}"
+    )
     distinct = labels.nunique()
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(labels) or pd.api.types.is_bool_dtype(labels):
             raise KitError(
                 f"Target {target!r} is not numeric (e.g. {show(labels.iloc[0])}), "
-                "so it can't be a regression target. Use --task binary or multiclass."
+                f"so it can't be a regression target. Use {fit}` (it infers the task)."
             )
         if distinct < 2:
             raise KitError(
                 f"Target {target!r} has the same value ({show(labels.iloc[0])}) in every row: "
                 "there is nothing to predict."
             )
+        check_magnitudes(labels.to_frame(), [target], Path(path).name)
         return
     if distinct < 2:
         raise KitError(
@@ -188,8 +323,7 @@ def check_target_values(labels: pd.Series, task: str, target: str) -> None:
         )
     if task == "binary" and distinct > 2:
         raise KitError(
-            f"Target {target!r} has {distinct} classes, not 2. "
-            "Use the multiclass task (--task multiclass)."
+            f"Target {target!r} has {distinct} classes, not 2: use {fit} --task multiclass`."
         )
     if (
         task == "multiclass"
@@ -198,7 +332,7 @@ def check_target_values(labels: pd.Series, task: str, target: str) -> None:
     ):
         raise KitError(
             f"Target {target!r} holds fractional numbers like {show(labels.iloc[0])}: "
-            "that looks like regression (--task regression)."
+            f"that looks like regression: use {fit} --task regression`."
         )
 
 
@@ -214,6 +348,12 @@ def check_enough_rows(
             f"the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows."
         )
     test_rows = math.ceil(test_size * rows)
+    if rows - test_rows < MIN_TRAIN_ROWS:
+        raise KitError(
+            f"--test-size {test_size} leaves {rows - test_rows} of {source}'s {rows} rows "
+            f"for training; the kit needs at least {MIN_TRAIN_ROWS}. "
+            "Use a smaller --test-size (e.g. 0.2)."
+        )
     if task == "regression":
         return
     counts = labels.value_counts()
@@ -246,12 +386,13 @@ def load_dataset(
     check_target(frame, target, source)
     notes: list[str] = []
     frame = drop_missing(frame, notes, source)
+    check_stray_text(frame, source)
     if task == "auto":
         task, reason = infer_task(frame[target])
         notes.append(f"Task: {task} ({reason}; choose another with --task).")
     elif task not in TASKS:
         raise KitError(f"Unknown task {task!r}: choose one of {', '.join(TASKS)} or auto.")
-    check_target_values(frame[target], task, target)
+    check_target_values(frame[target], task, target, path)
     check_features(frame, target, source)
     if dedupe:
         before = len(frame)

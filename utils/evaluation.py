@@ -45,6 +45,13 @@ def predict(model, X: np.ndarray, task: str) -> tuple[np.ndarray, np.ndarray]:
     # One direct call, not `predict`: its per-model setup costs 20 times as much on a test set
     # this small.
     outputs = keras.ops.convert_to_numpy(model(X, training=False))
+    if not np.isfinite(outputs).all():
+        from utils.errors import KitError
+
+        raise KitError(
+            "Training diverged: the model's outputs are NaN or infinite, so there is nothing to "
+            "test. Try a smaller learning rate, or look for extreme values in the data."
+        )
     scores = outputs if task == "multiclass" else outputs[:, 0]
     return to_labels(outputs, task), scores
 
@@ -140,11 +147,11 @@ def peers(task: str, X_train, y_train, X_test, y_test, seed: int = 0) -> dict[st
     results = {}
     for name, model in peer_models(task, seed).items():
         model.fit(X_train, y_train)
-        y_pred = model.predict(X_test)
         if task == "regression":
-            scores = y_pred
-        else:
+            y_pred = scores = model.predict(X_test)
+        else:  # one pass over the forest's trees: the labels are the likeliest classes
             probabilities = model.predict_proba(X_test)
+            y_pred = model.classes_[probabilities.argmax(axis=1)]
             scores = probabilities[:, 1] if task == "binary" else probabilities
         results[name] = score(task, y_test, y_pred, scores)
     return results

@@ -224,19 +224,22 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
         runs.check_out_dir(settings.out)  # refuse before the work, not after it
     dataset = load(run_plan)
     data = split_and_scale(dataset, run_plan)
-    say(f"== {case.title} ==")  # after the checks: bad input prints its error and nothing else
-    notes = list(dataset.notes)
-    if warning := data.leakage_warning(case.metric):
-        notes.append(warning)
-    for note in notes:
-        say(note)
-    trained = train_and_evaluate(
-        build_model, data, run_plan, progress_label=None if settings.quiet else case.name
-    )
-    trained.metrics["peers"] = score_peers(data, run_plan.seed)
-    if note := memorisation_note(trained.metrics, case.metric, data.test_rows_in_train):
-        say(note)
-        notes.append(note)
-    run_dir = runs.new_run_dir(case.name, settings.runs_root, settings.out)
-    runs.save_run(run_dir, case, run_plan, data, trained, recipe_name=settings.recipe)
+    # Claim the folder before training: a clash is refused now, not after minutes of work, and
+    # the folder appears only once complete (an error, Ctrl-C or kill leaves nothing behind).
+    with runs.writing(case.name, settings.runs_root, settings.out) as run:
+        say(f"== {case.title} ==")  # after the checks: bad input prints its error and nothing else
+        notes = list(dataset.notes)
+        if warning := data.leakage_warning(case.metric):
+            notes.append(warning)
+        for note in notes:
+            say(note)
+        trained = train_and_evaluate(
+            build_model, data, run_plan, progress_label=None if settings.quiet else case.name
+        )
+        trained.metrics["peers"] = score_peers(data, run_plan.seed)
+        if note := memorisation_note(trained.metrics, case.metric, data.test_rows_in_train):
+            say(note)
+            notes.append(note)
+        runs.save_run(run.staging, case, run_plan, data, trained, recipe_name=settings.recipe)
+    run_dir = run.final
     return RunResult(run_dir=run_dir, metrics=trained.metrics, notes=notes)

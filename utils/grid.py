@@ -204,22 +204,23 @@ def grid_search(
     best_plan, best, default = best_beside_default(
         case, setup, settings, best_hp, best_fit, defaults, "grid best", say
     )
-    run_dir = runs.new_run_dir(f"{case.name}-grid", settings.runs_root, settings.out)
-    table.to_csv(run_dir / "grid_results.csv", index=False)
-    runs.save_run(
-        run_dir,
-        case,
-        best_plan,
-        data,
-        best,
-        title=f"{case.name} (best)",
-        search={"kind": "grid", "cv": cv, "configurations": len(points)},
-    )
     comparison = {"default": default.metrics, "best": best.metrics}
-    runs.write_json(
-        run_dir / "comparison.json",
-        {**comparison, "best_hyperparameters": best_hp, "best_fit": best_fit},
-    )
+    with runs.writing(f"{case.name}-grid", settings.runs_root, settings.out) as run:
+        table.to_csv(run.staging / "grid_results.csv", index=False)
+        runs.save_run(
+            run.staging,
+            case,
+            best_plan,
+            data,
+            best,
+            title=f"{case.name} (best)",
+            search={"kind": "grid", "cv": cv, "configurations": len(points)},
+        )
+        runs.write_json(
+            run.staging / "comparison.json",
+            {**comparison, "best_hyperparameters": best_hp, "best_fit": best_fit},
+        )
+    run_dir = run.final
     say(f"Saved to {run_dir}")
     return {
         "run_dir": run_dir,

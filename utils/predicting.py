@@ -1,8 +1,11 @@
 """Predictions for new rows from a saved run folder, checked before anything is computed."""
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
-from utils.data import read_csv, show
+from utils.data import check_stray_text, read_csv, show
 from utils.errors import KitError
 from utils.evaluation import to_labels
 from utils.runs import check_run, load_model
@@ -24,14 +27,17 @@ def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:
         notes.append(
             f"Ignoring {len(extra)} column(s) the model was not trained on: {', '.join(extra)}."
         )
-    features = frame[preprocessor.columns]
+    # Infinite values count as missing, as in training (utils.data.drop_missing).
+    features = frame[preprocessor.columns].replace([np.inf, -np.inf], np.nan)
     incomplete = features.isna().any(axis=1)
     if incomplete.any():
         rows = ", ".join(str(index + 2) for index in features.index[incomplete][:5])
+        more = "..." if incomplete.sum() > 5 else ""
         raise KitError(
-            f"{int(incomplete.sum())} row(s) of {csv} have missing values "
-            f"(file lines {rows}...). Fill them in or remove those rows."
+            f"{int(incomplete.sum())} row(s) of {csv} have missing or infinite values "
+            f"(file lines {rows}{more}). Fill them in or remove those rows."
         )
+    check_stray_text(features.drop(columns=list(preprocessor.categories)), Path(csv).name)
     for column in preprocessor.columns:
         if column not in preprocessor.categories and not pd.api.types.is_numeric_dtype(
             features[column]
@@ -40,8 +46,9 @@ def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:
                 f"Column {column!r} of {csv} should be numeric "
                 f"but holds text like {show(features[column].iloc[0])}. Fix those values."
             )
+    X = preprocessor.transform(features)  # refuses values too large for the model
     model = load_model(run_dir, preprocessor)  # last: every check above answers without TensorFlow
-    outputs = model.predict(preprocessor.transform(features), verbose=0)
+    outputs = model.predict(X, verbose=0)
     result = frame.copy()
     predictions = to_labels(outputs, preprocessor.task)
     if preprocessor.task == "regression":

@@ -108,7 +108,18 @@ class Preprocessor:
         encoded = self._encode(features)
         if self.scale:
             encoded = (encoded - np.asarray(self.mean)) / np.asarray(self.std)
-        return encoded.astype("float32")
+        with np.errstate(over="ignore"):
+            as_float32 = encoded.astype("float32")
+        overflow = ~np.isfinite(as_float32) & ~np.isnan(encoded)
+        if overflow.any():
+            row, column = np.argwhere(overflow)[0]
+            name = self.feature_names[column]
+            raise KitError(
+                f"Feature {name!r} holds {features[name].iloc[row]:g}, too large for the "
+                "model's 32-bit numbers: rescale that column (e.g. divide it or take a log) "
+                "or remove the rows that hold such values."
+            )
+        return as_float32
 
     def encode_labels(self, labels: pd.Series) -> np.ndarray:
         if self.task == "regression":

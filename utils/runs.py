@@ -1,13 +1,23 @@
-"""Run folders: a new one for every run, holding data and never code.
+"""Run folders: a new one for every run, holding data and never code, written atomically.
 
 A run folder holds `config.json`, `metrics.json`, `history.csv`, `preprocessing.json`,
-`model.keras` and PNG figures. Nothing in it is a pickle, and the model loads with Keras's
-`safe_mode`, so a folder a classmate sends you can't run code on your machine.
+`model.keras`, PNG figures and `complete.json`, the marker written last. Nothing in it is a
+pickle, and the model loads with Keras's `safe_mode`, so a folder a classmate sends you can't
+run code on your machine. A run writes into a hidden sibling (`.NAME.partial`), claimed with an
+exclusive mkdir before any work, and renames it into place only once every file is written: a
+crash, Ctrl-C or `kill` leaves nothing behind, and two runs can never share a folder.
 """
 
+import contextlib
+import hashlib
 import json
+import os
 import platform
-from dataclasses import asdict
+import re
+import shutil
+import signal
+import threading
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +29,18 @@ from utils.preprocessing import Preprocessor
 
 MODEL_FILE = "model.keras"
 PREPROCESSING_FILE = "preprocessing.json"
-CODE_CARRYING_SUFFIXES = (".pkl", ".pickle", ".joblib", ".dill", ".h5", ".hdf5", ".npy", ".npz")
+COMPLETE_FILE = "complete.json"
+RUN_FILES = {  # every file a run folder may hold, and nothing else
+    "config.json",
+    "metrics.json",
+    "history.csv",
+    PREPROCESSING_FILE,
+    MODEL_FILE,
+    COMPLETE_FILE,
+    "grid_results.csv",  # grid search runs
+    "comparison.json",  # grid search runs
+}
+FIGURE_NAME = re.compile(r"[A-Za-z0-9_-]+\.png")
 
 
 def check_out_dir(out) -> Path:
@@ -50,6 +71,140 @@ def new_run_dir(name: str, runs_root="runs", out=None) -> Path:
         except FileExistsError:
             continue
     raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (`kill`) while a run folder is being written: handled like Ctrl-C."""
+
+
+def _holds_anything(path: Path) -> bool:
+    return path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))
+
+
+def _staging(final: Path) -> Path:
+    final = Path(os.path.abspath(final))
+    return final.parent / f".{final.name}.partial"
+
+
+def _claim(final: Path) -> Path | None:
+    """Exclusively create `final`'s hidden staging sibling, the claim on the name: None if
+    another run holds it or `final` already holds something."""
+    staging = _staging(final)
+    try:
+        staging.mkdir()  # atomic: of two runs, exactly one creates it
+    except FileExistsError:
+        return None
+    if _holds_anything(final):  # a run that finished before our claim
+        staging.rmdir()
+        return None
+    return staging
+
+
+def claim_run_dir(name: str, runs_root="runs", out=None) -> tuple[Path, Path]:
+    """Claim a new run folder: (final, staging). `out` if given (new or empty), else
+    runs/NAME-DATE-TIME[-N]. Nothing but the hidden staging folder exists until it is complete."""
+    if out is not None:
+        final = check_out_dir(out)
+        _staging(final).parent.mkdir(parents=True, exist_ok=True)
+        staging = _claim(final)
+        if staging is None:
+            check_out_dir(final)  # finished meanwhile: the usual message
+            raise KitError(
+                f"Another run is writing to {final} ({_staging(final)} exists); two runs never "
+                "share a folder. Choose another --out (or delete that folder if no run is)."
+            )
+        return final, staging
+    stem = f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
+    root = Path(runs_root)
+    root.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        final = root / (stem if attempt == 1 else f"{stem}-{attempt}")
+        staging = _claim(final)  # two runs in the same second get -2, -3, ...
+        if staging is not None:
+            return final, staging
+    raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
+
+
+def _is_run_file(path: Path) -> bool:
+    """The allowlist: a plain file (no folder, no link) with a name a run writes."""
+    return (
+        not path.is_symlink()
+        and path.is_file()
+        and (path.name in RUN_FILES or FIGURE_NAME.fullmatch(path.name) is not None)
+    )
+
+
+def _file_record(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+        os.fsync(handle.fileno())  # on disk before the rename makes the folder visible
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _complete(staging: Path, final: Path) -> None:
+    """Mark the staging folder complete, listing every file, then rename it into place."""
+    foreign = sorted(path.name for path in staging.iterdir() if not _is_run_file(path))
+    if foreign:  # a kit bug: predict would refuse the folder
+        raise ValueError(f"a run wrote {', '.join(foreign)}, which RUN_FILES does not allow")
+    files = {path.name: _file_record(path) for path in sorted(staging.iterdir())}
+    write_json(staging / COMPLETE_FILE, {"complete": True, "files": files})
+    _file_record(staging / COMPLETE_FILE)
+    try:
+        os.rename(staging, final)  # atomic; onto `final` only if it is absent or empty
+    except OSError:
+        raise KitError(
+            f"{final} was filled by something else while this run was being written; "
+            "nothing was saved. Choose a new folder for --out."
+        ) from None
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """While writing, SIGTERM raises `Interrupted` (so the cleanup runs) instead of killing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Interrupted("terminated (SIGTERM)")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+@contextlib.contextmanager
+def writing(name: str, runs_root="runs", out=None):
+    """`with writing(name, runs_root, out) as run:` write into `run.staging`; the folder
+    appears at `run.final`, marked complete, only if the block finishes. On any error, Ctrl-C
+    or SIGTERM the staging folder and the claim are removed and the error re-raised."""
+    final, staging = claim_run_dir(name, runs_root, out)
+    run = RunFolder(final=final, staging=staging)
+    with _sigterm_raises():
+        try:
+            yield run
+            _complete(staging, final)
+        except BaseException:
+            main = threading.current_thread() is threading.main_thread()
+            stops = {signal.SIGINT, signal.SIGTERM}
+            if main:  # a second Ctrl-C must not interrupt the cleanup; it is delivered after
+                signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+            try:
+                shutil.rmtree(staging, ignore_errors=True)
+            finally:
+                if main:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+            raise
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    final: Path  # where the run folder appears once complete
+    staging: Path  # the hidden folder to write into meanwhile
 
 
 def write_json(path: Path, values: dict) -> None:
@@ -183,19 +338,38 @@ def load_preprocessor(run_dir: Path) -> Preprocessor:
 
 
 def check_run(run_dir) -> tuple[Preprocessor, dict]:
-    """Check a run folder without loading the model: no code-carrying files, intact JSON."""
+    """Check a run folder without loading the model: only the files a run writes (an
+    allowlist), all of them, the completion marker, intact JSON."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise KitError(
             f"Run folder not found: {run_dir}. Give a folder under runs/ written by `run` or `fit`."
         )
-    planted = sorted(
-        path.name for path in run_dir.rglob("*") if path.suffix.lower() in CODE_CARRYING_SUFFIXES
-    )
-    if planted:
+    present = sorted(run_dir.iterdir())
+    foreign = [
+        path.name + ("/" if path.is_dir() else "") for path in present if not _is_run_file(path)
+    ]
+    if foreign:
         raise KitError(
-            f"{run_dir} holds {', '.join(planted)}: files of a kind that can run code when loaded. "
-            "Kit run folders never contain them; refusing to load this folder."
+            f"{run_dir} holds {', '.join(foreign)}: not a file a run writes (a run folder holds "
+            "only its JSON, CSV, model.keras and PNG files; others, e.g. pickles, can run code "
+            "when loaded). Refusing to load this folder."
+        )
+    if not (run_dir / COMPLETE_FILE).is_file():
+        raise KitError(
+            f"{run_dir} is not a complete run folder (no {COMPLETE_FILE}): it was interrupted "
+            "or is still being written. Point --run at a finished run."
+        )
+    listed = _read_json(run_dir, COMPLETE_FILE).get("files")
+    if not isinstance(listed, dict):
+        raise KitError(f"{run_dir / COMPLETE_FILE} is malformed. Use an intact run folder.")
+    names = {path.name for path in present} - {COMPLETE_FILE}
+    if missing := sorted(set(listed) - names):
+        raise KitError(f"{run_dir} has no {', '.join(missing)}: it is not a complete run folder.")
+    if unlisted := sorted(names - set(listed)):
+        raise KitError(
+            f"{run_dir} holds {', '.join(unlisted)}, which its run did not write "
+            f"(not in {COMPLETE_FILE}). Refusing to load this folder."
         )
     config = _read_json(run_dir, "config.json")
     preprocessor = load_preprocessor(run_dir)

@@ -73,16 +73,17 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     trial_plan, best, default = best_beside_default(
         case, setup, settings, best_hp, fit, fit, "tuned", say
     )
-    best_dir = runs.new_run_dir("best_model", search_dir)
-    runs.save_run(
-        best_dir,
-        case,
-        trial_plan,
-        setup.data,
-        best,
-        title=f"{case.name} (best)",
-        search={"kind": record["tuner"], "folder": str(search_dir)},
-    )
+    with runs.writing("best_model", search_dir) as run:
+        runs.save_run(
+            run.staging,
+            case,
+            trial_plan,
+            setup.data,
+            best,
+            title=f"{case.name} (best)",
+            search={"kind": record["tuner"], "folder": str(search_dir)},
+        )
+    best_dir = run.final
     comparison = {"default": default.metrics, "tuned": best.metrics}
     runs.write_json(search_dir / "comparison.json", {**comparison, "best_hyperparameters": best_hp})
     say(f"Saved to {search_dir} (best model: {best_dir})")

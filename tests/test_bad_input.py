@@ -1,0 +1,203 @@
+"""Issue #13: odd files and options end in one line naming the problem and a fix that exists,
+exit status 2, and nothing written; none of them gets as far as training."""
+
+import gzip
+import lzma
+import pathlib
+import zipfile
+
+import pandas as pd
+import pytest
+
+from casestudies.cli import main
+from utils.case import DATA_DIR
+from utils.data import load_dataset
+from utils.errors import KitError
+from utils.preprocessing import Preprocessor
+
+ROWS = "a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40))
+FIT = ["fit", "--target", "y", "--csv"]
+
+
+def plain(name, text=ROWS):
+    return lambda folder: (folder / name).write_text(text)
+
+
+def raw(name, data: bytes):
+    return lambda folder: (folder / name).write_bytes(data)
+
+
+def zipped(name):
+    def write(folder):
+        with zipfile.ZipFile(folder / name, "w") as archive:
+            archive.writestr("data.csv", ROWS)
+
+    return write
+
+
+def iris_with_question_mark(folder):
+    frame = pd.read_csv(DATA_DIR / "iris.csv").astype(object)
+    frame.loc[7, "petal_width"] = "?"
+    frame.to_csv(folder / "iris.csv", index=False)
+
+
+def iris(folder):
+    pd.read_csv(DATA_DIR / "iris.csv").to_csv(folder / "iris.csv", index=False)
+
+
+LATIN_1 = "a,b,y\n" + "".join(f"{i},caf\xe9,{i % 2}\n" for i in range(20))
+
+# case: (write the input into the folder, argv, words the one stderr line must hold)
+CASES = {
+    "plain CSV named .csv.gz": (
+        plain("data.csv.gz"),
+        [*FIT, "data.csv.gz"],
+        ["named like a gzip file (.gz) but holds plain text", "rename it to end in .csv."],
+    ),
+    "plain CSV named .zip": (
+        plain("data.zip"),
+        [*FIT, "data.zip"],
+        ["named like a zip file (.zip) but holds plain text", "rename it to end in .csv."],
+    ),
+    "plain CSV named .csv.xz": (
+        plain("data.csv.xz"),
+        [*FIT, "data.csv.xz"],
+        ["named like a xz file (.xz) but holds plain text", "rename it to end in .csv."],
+    ),
+    "gzip data named .csv": (
+        raw("data.csv", gzip.compress(ROWS.encode())),
+        [*FIT, "data.csv"],
+        ["holds gzip-compressed data", "rename it to end in .csv.gz"],
+    ),
+    "zip archive named .csv": (
+        zipped("data.csv"),
+        [*FIT, "data.csv"],
+        ["is a zip archive, not a text CSV file", "Unzip it"],
+    ),
+    "Latin-1 text": (
+        raw("data.csv", LATIN_1.encode("latin-1")),
+        [*FIT, "data.csv"],
+        ["is not UTF-8 text (it holds byte 0xe9: Latin-1", "Save it as 'CSV UTF-8'"],
+    ),
+    "a huge value in a feature": (
+        plain("data.csv", ROWS + "1e308,3,1\n"),
+        [*FIT, "data.csv"],
+        ["Column 'a'", "holds 1e+308 (row 41 of the data): too large to train on", "Rescale"],
+    ),
+    "seed beyond 2**32": (
+        None,
+        ["run", "iris", "--seed", "4294967296"],
+        ["--seed: must be a whole number from 0 to 4294967295, not 4294967296"],
+    ),
+    "split seed beyond 2**32": (
+        None,
+        ["run", "iris", "--split-seed", "4294967296"],
+        ["--split-seed: must be a whole number from 0 to 4294967295"],
+    ),
+    "predict into a missing folder": (
+        plain("rows.csv"),
+        ["predict", "--run", "runs/none", "--csv", "rows.csv", "--out", "missing/x.csv"],
+        ["The folder missing of --out missing/x.csv does not exist", "Create it first"],
+    ),
+    "duplicate column names": (
+        plain("data.csv", "a,a,y\n" + "1,2,0\n3,4,1\n" * 10),
+        [*FIT, "data.csv"],
+        ["has more than one column named 'a'", "Rename the columns"],
+    ),
+    "a case study's task does not fit the target": (
+        iris,
+        ["run", "diabetes", "--csv", "iris.csv", "--target", "species"],
+        [
+            "Target 'species' has 3 classes, not 2",
+            "use `python -m casestudies fit --csv iris.csv --target species --task multiclass`",
+        ],
+    ),
+    "a question mark in a numeric target": (
+        iris_with_question_mark,
+        ["fit", "--csv", "iris.csv", "--target", "petal_width"],
+        ["Column 'petal_width' of iris.csv", "text like '?' (row 8 of the data)", "Fix or remove"],
+    ),
+    "validation split of 0.99": (
+        None,
+        ["run", "iris", "--validation-split", "0.99"],
+        ["--validation-split: must be from 0 to 0.5", "not 0.99"],
+    ),
+    "test size of 0.98": (
+        None,
+        ["run", "iris", "--test-size", "0.98"],
+        ["--test-size 0.98 leaves 3 of iris.csv's 150 rows", "smaller --test-size"],
+    ),
+}
+
+
+def check_one_line(capsys, words):
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+    for word in words:
+        assert word in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_odd_input_gives_one_line_exit_2_and_writes_nothing(case, workdir, capsys):
+    write, argv, words = CASES[case]
+    if write:
+        write(workdir)
+    before = sorted(workdir.rglob("*"))
+    assert main(argv) == 2
+    check_one_line(capsys, words)
+    assert sorted(workdir.rglob("*")) == before
+
+
+def test_an_unreadable_file_says_permission_denied(workdir, capsys, monkeypatch):
+    path = workdir / "data.csv"
+    path.write_text(ROWS)
+    path.chmod(0)
+    opener = pathlib.Path.open
+
+    def refuse(self, *args, **kwargs):  # root reads anything: refuse as the OS would
+        if self.name == "data.csv":
+            raise PermissionError(13, "Permission denied")
+        return opener(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", refuse)
+    assert main([*FIT, "data.csv"]) == 2
+    check_one_line(capsys, ["Can't read data.csv (permission denied): check its permissions."])
+    assert [p.name for p in workdir.iterdir()] == ["data.csv"]
+
+
+def test_predict_treats_inf_as_missing_like_training(workdir, capsys, monkeypatch):
+    train = pd.DataFrame({"a": [float(i) for i in range(10)], "y": [0, 1] * 5})
+    preprocessor = Preprocessor.fit(train, "y", "binary", scale=True)
+    monkeypatch.setattr("utils.predicting.check_run", lambda run: (preprocessor, {}))
+    monkeypatch.setattr("utils.predicting.load_model", pytest.fail)  # refused before the model
+    (workdir / "rows.csv").write_text("a,b\n1,2\ninf,3\n")
+    assert main(["predict", "--run", "r", "--csv", "rows.csv"]) == 2
+    check_one_line(capsys, ["1 row(s) of rows.csv have missing or infinite values (file lines 3)"])
+    assert sorted(p.name for p in workdir.iterdir()) == ["rows.csv"]
+
+
+def test_values_too_large_for_float32_are_refused_before_training():
+    train = pd.DataFrame({"a": [1.0, 2.0, 1e100], "y": [0, 1, 0]})
+    preprocessor = Preprocessor.fit(train, "y", "binary", scale=False)
+    with pytest.raises(KitError, match="Feature 'a' holds 1e\\+100, too large for the model's"):
+        preprocessor.transform(train)
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("data.csv.gz", gzip.compress(ROWS.encode())),
+        ("data.csv.xz", lzma.compress(ROWS.encode())),
+        ("data.csv", ROWS.encode("utf-16")),
+        ("data.zip", None),
+        ("data.csv", ROWS.encode("utf-8-sig")),
+    ],
+)
+def test_compressed_and_utf16_csvs_that_say_what_they_are_still_load(tmp_path, name, data):
+    if data is None:
+        zipped(name)(tmp_path)
+    else:
+        (tmp_path / name).write_bytes(data)
+    dataset = load_dataset(tmp_path / name, "y", "auto")
+    assert dataset.feature_names == ["a", "b"] and len(dataset.frame) == 40
