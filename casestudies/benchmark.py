@@ -272,7 +272,7 @@ def bench(cases, settings, seeds=(0, 1, 2), custom: bool = False, say=print) -> 
     `custom`: the one case is a learner's CSV with the generic model (`casestudies.custom`).
     """
     from utils.report import format_table
-    from utils.runs import versions
+    from utils.saving import versions
 
     report = {"seeds": list(seeds), "quick": settings.quick, "versions": None, "cases": {}}
     for case, build_model in cases:

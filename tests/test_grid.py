@@ -15,7 +15,7 @@ from casestudies.cli import main
 from utils import experiment
 from utils.case import QUICK_FOLDS, QUICK_GRID_POINTS
 from utils.experiment import Settings
-from utils.runs import load_run
+from utils.loading import load_run
 
 
 def only(folder, pattern):

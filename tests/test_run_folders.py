@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from casestudies.cli import main
-from utils import runs
+from utils import loading, runs, saving
 from utils.case import DATA_DIR
 from utils.errors import KitError
 
@@ -49,7 +49,7 @@ def test_two_runs_into_one_out_folder_at_once_one_wins_and_the_other_writes_noth
     )
     assert loser_err.count("\n") == 1 and loser_err.startswith("error: ")
     assert str(out) in loser_err
-    model, preprocessor, config = runs.load_run(out)
+    model, preprocessor, config = loading.load_run(out)
     metrics = json.loads((out / "metrics.json").read_text())
     assert config["seed"] == metrics["seed"]  # config and metrics come from the same run
     assert f"--seed {config['seed']}" in " ".join(winner.args)
@@ -88,13 +88,13 @@ def test_a_failure_while_writing_leaves_no_folder_and_releases_the_claim(tmp_pat
         raise OSError("disk full")
 
     out = tmp_path / "out"
-    monkeypatch.setattr(runs, "write_run", write_half)
+    monkeypatch.setattr(saving, "write_run", write_half)
     with pytest.raises(OSError, match="disk full"):
         main(["run", "iris", "--epochs", "1", "--quiet", "--out", str(out)])
     assert everything_under(tmp_path) == []
     monkeypatch.undo()  # the claim was released: the same --out works now
     assert main(["run", "iris", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
-    runs.load_run(out)
+    loading.load_run(out)
 
 
 def test_a_held_claim_refuses_a_second_writer_at_once(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from casestudies.cli import main
 from utils.case import DATA_DIR
 from utils.errors import KitError
-from utils.runs import load_run
+from utils.loading import load_run
 
 
 @pytest.fixture

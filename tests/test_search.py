@@ -19,7 +19,7 @@ from casestudies import CASE_STUDIES, air_quality
 from casestudies.cli import main
 from utils.errors import KitError
 from utils.experiment import Settings
-from utils.runs import load_run
+from utils.loading import load_run
 
 TUNERS = ("random", "hyperband", "bayesian", "grid")
 

@@ -217,7 +217,7 @@ class RunResult:
 def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) -> RunResult:
     """Everything `python -m casestudies run NAME` does,
     with `say` for what the learner should read."""
-    from utils import runs
+    from utils import runs, saving
 
     run_plan = plan(case, settings)
     if settings.out is not None:
@@ -240,6 +240,6 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
         if note := memorisation_note(trained.metrics, case.metric, data.test_rows_in_train):
             say(note)
             notes.append(note)
-        runs.save_run(run.staging, case, run_plan, data, trained, recipe_name=settings.recipe)
+        saving.save_run(run.staging, case, run_plan, data, trained, recipe_name=settings.recipe)
     run_dir = run.final
     return RunResult(run_dir=run_dir, metrics=trained.metrics, notes=notes)

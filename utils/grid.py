@@ -162,7 +162,7 @@ def grid_search(
     from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
     from sklearn.pipeline import Pipeline
 
-    from utils import runs
+    from utils import runs, saving
 
     points = check_grid(grid, build_model, f"{case.name}.build_model")
     setup = prepare(case, build_model, settings, say)
@@ -207,7 +207,7 @@ def grid_search(
     comparison = {"default": default.metrics, "best": best.metrics}
     with runs.writing(f"{case.name}-grid", settings.runs_root, settings.out) as run:
         table.to_csv(run.staging / "grid_results.csv", index=False)
-        runs.save_run(
+        saving.save_run(
             run.staging,
             case,
             best_plan,

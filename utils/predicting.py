@@ -5,10 +5,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from utils.data import check_stray_text, read_csv, show
-from utils.errors import KitError
+from utils.data import check_stray_text
+from utils.errors import KitError, show
 from utils.evaluation import to_labels
-from utils.runs import check_run, load_model
+from utils.loading import check_run, load_model
+from utils.reading import read_csv
 
 
 def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:

@@ -12,20 +12,15 @@ import contextlib
 import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import signal
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from utils.errors import KitError
-from utils.preprocessing import Preprocessor
 
 MODEL_FILE = "model.keras"
 PREPROCESSING_FILE = "preprocessing.json"
@@ -125,7 +120,7 @@ def claim_run_dir(name: str, runs_root="runs", out=None) -> tuple[Path, Path]:
     raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
 
 
-def _is_run_file(path: Path) -> bool:
+def is_run_file(path: Path) -> bool:
     """The allowlist: a plain file (no folder, no link) with a name a run writes."""
     return (
         not path.is_symlink()
@@ -145,7 +140,7 @@ def _file_record(path: Path) -> dict:
 
 def _complete(staging: Path, final: Path) -> None:
     """Mark the staging folder complete, listing every file, then rename it into place."""
-    foreign = sorted(path.name for path in staging.iterdir() if not _is_run_file(path))
+    foreign = sorted(path.name for path in staging.iterdir() if not is_run_file(path))
     if foreign:  # a kit bug: predict would refuse the folder
         raise ValueError(f"a run wrote {', '.join(foreign)}, which RUN_FILES does not allow")
     files = {path.name: _file_record(path) for path in sorted(staging.iterdir())}
@@ -209,210 +204,3 @@ class RunFolder:
 
 def write_json(path: Path, values: dict) -> None:
     path.write_text(json.dumps(values, indent=2, sort_keys=False, default=str) + "\n")
-
-
-def write_run(
-    run_dir: Path,
-    *,
-    config: dict,
-    metrics: dict,
-    history: dict,
-    model,
-    preprocessor: Preprocessor,
-    figures: dict,
-) -> None:
-    write_json(run_dir / "config.json", config)
-    write_json(run_dir / "metrics.json", metrics)
-    pd.DataFrame(history).to_csv(run_dir / "history.csv", index=False)
-    write_json(run_dir / PREPROCESSING_FILE, preprocessor.to_dict())
-    model.save(run_dir / MODEL_FILE)
-    import matplotlib.pyplot as plt
-
-    for name, figure in figures.items():
-        figure.savefig(run_dir / f"{name}.png", dpi=120)
-        plt.close(figure)
-
-
-def versions() -> dict:
-    import keras
-
-    return {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "numpy": np.__version__,
-    }
-
-
-def save_run(
-    run_dir,
-    case,
-    run_plan,
-    data,
-    trained,
-    recipe_name: str = "kit",
-    title: str | None = None,
-    **extra,
-) -> None:
-    """Write a run folder: config (everything needed to repeat it),
-    metrics, history, model, preprocessing, figures."""
-    from utils import plots
-
-    task = data.preprocessor.task
-    config = {
-        "case": case.name,
-        "csv": str(Path(run_plan.csv).resolve()),
-        "target": run_plan.target,
-        "task": task,
-        "recipe": recipe_name,
-        **asdict(run_plan.recipe),
-        "test_size": run_plan.test_size,
-        "split_seed": run_plan.split_seed,
-        "seed": run_plan.seed,
-        "validation_split": run_plan.validation_split,
-        "dedupe": run_plan.dedupe,
-        "hyperparameters": trained.hyperparameters,
-        **extra,
-        "versions": versions(),
-    }
-    figures = plots.task_figures(
-        task,
-        trained.training.history,
-        data.y_test,
-        trained.y_pred,
-        trained.scores,
-        data.preprocessor.classes,
-        title or case.name,
-        trained.training.best_epoch,
-    )
-    write_run(
-        run_dir,
-        config=config,
-        metrics=trained.metrics,
-        history=trained.training.history,
-        model=trained.model,
-        preprocessor=data.preprocessor,
-        figures=figures,
-    )
-
-
-def _read_json(run_dir: Path, name: str) -> dict:
-    path = run_dir / name
-    if not path.is_file():
-        raise KitError(
-            f"{run_dir} has no {name}: it is not a complete run folder. "
-            "Point --run at a folder written by `run` or `fit`."
-        )
-    try:
-        values = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise KitError(
-            f"{path} is not valid JSON (damaged or edited?). Use an intact run folder."
-        ) from None
-    if not isinstance(values, dict):
-        raise KitError(f"{path} does not hold a JSON object. Use an intact run folder.")
-    return values
-
-
-def load_preprocessor(run_dir: Path) -> Preprocessor:
-    values = _read_json(run_dir, PREPROCESSING_FILE)
-    try:
-        preprocessor = Preprocessor.from_dict(values)
-        widths_agree = preprocessor.mean is None or len(preprocessor.mean) == len(
-            preprocessor.std
-        ) == len(preprocessor.feature_names)
-        valid = (
-            isinstance(preprocessor.columns, list)
-            and preprocessor.task in ("binary", "multiclass", "regression")
-            and widths_agree
-        )
-        valid = valid and (preprocessor.task == "regression" or bool(preprocessor.classes))
-    except (TypeError, KeyError, AttributeError):
-        valid = False
-    if not valid:
-        raise KitError(
-            f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). "
-            "Use an intact run folder."
-        )
-    return preprocessor
-
-
-def check_run(run_dir) -> tuple[Preprocessor, dict]:
-    """Check a run folder without loading the model: only the files a run writes (an
-    allowlist), all of them, the completion marker, intact JSON."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise KitError(
-            f"Run folder not found: {run_dir}. Give a folder under runs/ written by `run` or `fit`."
-        )
-    present = sorted(run_dir.iterdir())
-    foreign = [
-        path.name + ("/" if path.is_dir() else "") for path in present if not _is_run_file(path)
-    ]
-    if foreign:
-        raise KitError(
-            f"{run_dir} holds {', '.join(foreign)}: not a file a run writes (a run folder holds "
-            "only its JSON, CSV, model.keras and PNG files; others, e.g. pickles, can run code "
-            "when loaded). Refusing to load this folder."
-        )
-    if not (run_dir / COMPLETE_FILE).is_file():
-        raise KitError(
-            f"{run_dir} is not a complete run folder (no {COMPLETE_FILE}): it was interrupted "
-            "or is still being written. Point --run at a finished run."
-        )
-    listed = _read_json(run_dir, COMPLETE_FILE).get("files")
-    if not isinstance(listed, dict):
-        raise KitError(f"{run_dir / COMPLETE_FILE} is malformed. Use an intact run folder.")
-    names = {path.name for path in present} - {COMPLETE_FILE}
-    if missing := sorted(set(listed) - names):
-        raise KitError(f"{run_dir} has no {', '.join(missing)}: it is not a complete run folder.")
-    if unlisted := sorted(names - set(listed)):
-        raise KitError(
-            f"{run_dir} holds {', '.join(unlisted)}, which its run did not write "
-            f"(not in {COMPLETE_FILE}). Refusing to load this folder."
-        )
-    config = _read_json(run_dir, "config.json")
-    preprocessor = load_preprocessor(run_dir)
-    if not (run_dir / MODEL_FILE).is_file():
-        raise KitError(f"{run_dir} has no {MODEL_FILE}: it is not a complete run folder.")
-    return preprocessor, config
-
-
-def load_model(run_dir, preprocessor: Preprocessor):
-    """The run's model, loaded with `safe_mode` (a Lambda layer is refused)
-    and checked against the preprocessing."""
-    model_path = Path(run_dir) / MODEL_FILE
-    from utils.keras_setup import import_keras
-
-    keras = import_keras()
-    try:
-        model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
-    except ValueError as error:
-        if "safe_mode" in str(error) or "Lambda" in str(error):
-            raise KitError(
-                f"{model_path} holds a Lambda layer, i.e. code that would run on load. "
-                "Refusing it; kit models never contain one."
-            ) from None
-        raise KitError(
-            f"{model_path} could not be loaded ({str(error).splitlines()[0][:160]}). "
-            "Use an intact run folder."
-        ) from None
-    except Exception as error:  # a damaged zip, a foreign file renamed .keras, ...
-        raise KitError(
-            f"{model_path} could not be loaded as a Keras model ({type(error).__name__}). "
-            "Use an intact run folder."
-        ) from None
-    model_width = model.inputs[0].shape[-1] if model.inputs else None
-    if model_width != len(preprocessor.feature_names):
-        raise KitError(
-            f"{model_path} expects {model_width} input columns "
-            f"but {PREPROCESSING_FILE} describes {len(preprocessor.feature_names)}: "
-            "the files come from different runs. Use an intact run folder."
-        )
-    return model
-
-
-def load_run(run_dir) -> tuple[object, Preprocessor, dict]:
-    """Check a run folder and load it safely: (model, preprocessor, config), or a `KitError`."""
-    preprocessor, config = check_run(run_dir)
-    return load_model(run_dir, preprocessor), preprocessor, config

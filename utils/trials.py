@@ -4,7 +4,7 @@ and tested beside the default model."""
 import numpy as np
 import pandas as pd
 
-from utils import runs
+from utils import runs, saving
 from utils.errors import KitError
 from utils.search import best_beside_default, print_table
 
@@ -74,7 +74,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
         case, setup, settings, best_hp, fit, fit, "tuned", say
     )
     with runs.writing("best_model", search_dir) as run:
-        runs.save_run(
+        saving.save_run(
             run.staging,
             case,
             trial_plan,

@@ -1,0 +1,147 @@
+"""Read a CSV file, and turn every way it can fail into one sentence a learner can act on:
+a missing or unreadable file, a folder, a compressed file or a spreadsheet under the wrong
+name, text that is not UTF-8, duplicate column names, an empty file.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+
+from utils.errors import KitError
+
+# What pandas infers from a file's name, and the bytes each kind of file starts with.
+COMPRESSION_BY_SUFFIX = {".gz": "gzip", ".zip": "zip", ".xz": "xz", ".bz2": "bz2", ".zst": "zstd"}
+MAGIC = {
+    "gzip": b"\x1f\x8b",
+    "zip": b"PK\x03\x04",
+    "xz": b"\xfd7zXZ\x00",
+    "bz2": b"BZh",
+    "zstd": b"\x28\xb5\x2f\xfd",
+}
+SUFFIX_BY_COMPRESSION = {kind: suffix for suffix, kind in COMPRESSION_BY_SUFFIX.items()}
+OFFICE_MAGIC = b"\xd0\xcf\x11\xe0"  # an old Excel .xls (or other Office) file
+
+
+def _sniff(path: Path) -> tuple[str | None, str]:
+    """The compression (by content, and checked against the name) and the text encoding."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except PermissionError:
+        raise KitError(f"Can't read {path} (permission denied): check its permissions.") from None
+    except OSError as error:
+        raise KitError(f"Can't read {path} ({error.strerror or error}).") from None
+    named = COMPRESSION_BY_SUFFIX.get(path.suffix.lower())
+    content = next((kind for kind, magic in MAGIC.items() if head.startswith(magic)), None)
+    if head.startswith(OFFICE_MAGIC) or (content == "zip" and _is_excel(path)):
+        raise KitError(f"{path} is an Excel workbook, not a text CSV file. Export it as CSV.")
+    if content == "zip" and named != "zip":
+        raise KitError(
+            f"{path} is a zip archive, not a text CSV file. Unzip it and give the CSV inside."
+        )
+    if named and content != named:
+        held = f"{content}-compressed data" if content else "plain text"
+        raise KitError(
+            f"{path} is named like a {named} file ({path.suffix}) but holds {held}: "
+            f"rename it to end in "
+            f"{'.csv' + SUFFIX_BY_COMPRESSION[content] if content else '.csv'}."
+        )
+    if content and not named:
+        raise KitError(
+            f"{path} holds {content}-compressed data, though its name does not say so: "
+            f"rename it to end in .csv{SUFFIX_BY_COMPRESSION[content]} (or decompress it)."
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content, "utf-16"
+    return content, "utf-8-sig"
+
+
+def _is_excel(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.startswith("xl/") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError, compression: str | None) -> KitError:
+    """A decoding failure: a binary file, or text in another encoding (say which byte)."""
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if compression is None and b"\x00" in head:
+        return KitError(
+            f"{path} is not a text CSV file (is it a spreadsheet or a zip?). Export it as CSV."
+        )
+    byte = error.object[error.start : error.start + 1].hex()
+    return KitError(
+        f"{path} is not UTF-8 text (it holds byte 0x{byte}: Latin-1 or Windows-1252?). "
+        "Save it as 'CSV UTF-8', or convert it to UTF-8."
+    )
+
+
+def _header(path: Path, compression: str | None, encoding: str) -> list[str]:
+    """The header row's names as written, before pandas renames repeats (`a`, `a.1`)."""
+    try:
+        first = pd.read_csv(
+            path,
+            header=None,
+            nrows=1,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            compression=compression,
+            encoding=encoding,
+        )
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
+        return []
+    return [str(name).strip() for name in first.iloc[0]] if len(first) else []
+
+
+def read_csv(path) -> pd.DataFrame:
+    """Read a CSV file, turning every way it can fail into one sentence."""
+    path = Path(path)
+    if not path.exists():
+        raise KitError(f"File not found: {path}. Check the path (it is relative to {Path.cwd()}).")
+    if path.is_dir():
+        raise KitError(
+            f"{path} is a folder, not a CSV file. Give the path of the .csv file inside it."
+        )
+    compression, encoding = _sniff(path)
+    try:
+        frame = pd.read_csv(path, skipinitialspace=True, compression=compression, encoding=encoding)
+    except pd.errors.EmptyDataError:
+        raise KitError(
+            f"{path} is empty. Give a CSV file with a header row and data rows."
+        ) from None
+    except UnicodeDecodeError as error:
+        raise _not_utf8(path, error, compression) from None
+    except PermissionError:
+        raise KitError(f"Can't read {path} (permission denied): check its permissions.") from None
+    except (pd.errors.ParserError, ValueError, OSError, EOFError) as error:
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
+        raise KitError(
+            f"{path} could not be read as CSV ({first_line}). "
+            "Check it has one header row and commas between values."
+        ) from None
+    header = _header(path, compression, encoding)
+    frame.columns = [str(column).strip() for column in frame.columns]
+    repeated = [name for index, name in enumerate(header) if name in header[:index]]
+    if not repeated and frame.columns.duplicated().any():
+        repeated = list(frame.columns[frame.columns.duplicated()])
+    if repeated:
+        raise KitError(
+            f"{path} has more than one column named {repeated[0]!r}. "
+            "Rename the columns so each name is used once."
+        )
+    if len(frame.columns) < 2:
+        raise KitError(
+            f"{path} has a single column ({frame.columns[0]!r}): "
+            "a CSV needs feature columns and a target column separated by commas."
+        )
+    if frame.empty:
+        raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")
+    return frame

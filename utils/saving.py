@@ -1,0 +1,100 @@
+"""What a run writes into its folder: everything needed to repeat it (config), its numbers
+(metrics, history), the model and its preprocessing, and the figures.
+
+`utils.runs.writing` gives the folder (claimed, written atomically); `utils.loading` opens it.
+"""
+
+import platform
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from utils.preprocessing import Preprocessor
+from utils.runs import MODEL_FILE, PREPROCESSING_FILE, write_json
+
+
+def write_run(
+    run_dir: Path,
+    *,
+    config: dict,
+    metrics: dict,
+    history: dict,
+    model,
+    preprocessor: Preprocessor,
+    figures: dict,
+) -> None:
+    write_json(run_dir / "config.json", config)
+    write_json(run_dir / "metrics.json", metrics)
+    pd.DataFrame(history).to_csv(run_dir / "history.csv", index=False)
+    write_json(run_dir / PREPROCESSING_FILE, preprocessor.to_dict())
+    model.save(run_dir / MODEL_FILE)
+    import matplotlib.pyplot as plt
+
+    for name, figure in figures.items():
+        figure.savefig(run_dir / f"{name}.png", dpi=120)
+        plt.close(figure)
+
+
+def versions() -> dict:
+    import keras
+
+    return {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+    }
+
+
+def save_run(
+    run_dir,
+    case,
+    run_plan,
+    data,
+    trained,
+    recipe_name: str = "kit",
+    title: str | None = None,
+    **extra,
+) -> None:
+    """Write a run folder: config (everything needed to repeat it),
+    metrics, history, model, preprocessing, figures."""
+    from utils import plots
+
+    task = data.preprocessor.task
+    config = {
+        "case": case.name,
+        "csv": str(Path(run_plan.csv).resolve()),
+        "target": run_plan.target,
+        "task": task,
+        "recipe": recipe_name,
+        **asdict(run_plan.recipe),
+        "test_size": run_plan.test_size,
+        "split_seed": run_plan.split_seed,
+        "seed": run_plan.seed,
+        "validation_split": run_plan.validation_split,
+        "dedupe": run_plan.dedupe,
+        "hyperparameters": trained.hyperparameters,
+        **extra,
+        "versions": versions(),
+    }
+    figures = plots.task_figures(
+        task,
+        trained.training.history,
+        data.y_test,
+        trained.y_pred,
+        trained.scores,
+        data.preprocessor.classes,
+        title or case.name,
+        trained.training.best_epoch,
+    )
+    write_run(
+        run_dir,
+        config=config,
+        metrics=trained.metrics,
+        history=trained.training.history,
+        model=trained.model,
+        preprocessor=data.preprocessor,
+        figures=figures,
+    )
