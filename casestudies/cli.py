@@ -218,7 +218,8 @@ def build_parser() -> Parser:
     tune.add_argument(
         "--workers",
         type=positive_int,
-        help="run the trials in a local chief + this many workers (on 127.0.0.1)",
+        help="run the trials in a local chief + this many workers (on 127.0.0.1; at most "
+        "the number of trials, and 16)",
     )
     tune.add_argument(
         "--chief",
@@ -400,9 +401,15 @@ def command_grid(args) -> None:
 
 def command_tune(args) -> None:
     from utils import distributed
+    from utils.case import QUICK_TRIALS
 
     module = load_case(args.name)
     distributed.set_role(args.chief, args.worker, args.oracle_address, args.resume)
+    # Bad input is refused here, before TensorFlow loads (importing utils.tuner loads it).
+    saved = distributed.read_search(args.resume) if args.resume is not None else None
+    kind = saved["tuner"] if saved else args.tuner
+    trials = saved["max_trials"] if saved else QUICK_TRIALS if args.quick else args.max_trials
+    distributed.check_workers(args.workers, None if kind == "hyperband" else trials)
     from utils.tuner import tune
 
     def worker_command(search_dir) -> list[str]:

@@ -5,7 +5,6 @@ on the whole training split and tested beside the default model. A trial whose l
 NaN fails and is never chosen. The trials can run in a chief and workers (`utils.distributed`).
 """
 
-import json
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -27,8 +26,8 @@ import keras_tuner  # noqa: E402  (after the quiet Keras import)
 # Hyperband continues a trial from its parent's weights with a fresh optimizer, as intended.
 warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
 
-TUNERS = ("random", "hyperband", "bayesian", "grid")
-SEARCH_FILE = "search.json"
+TUNERS, SEARCH_FILE = distributed.TUNERS, distributed.SEARCH_FILE
+read_search = distributed.read_search  # checked without TensorFlow, so the CLI reads it first
 
 
 class CaseHyperModel(keras_tuner.HyperModel):
@@ -94,21 +93,6 @@ def make_tuner(kind: str, hypermodel, objective: str, directory, record: dict):
         "grid": keras_tuner.GridSearch,
     }[kind]
     return tuner_class(max_trials=record["max_trials"], **common)
-
-
-def read_search(search_dir: Path) -> dict:
-    path = search_dir / SEARCH_FILE
-    if not path.is_file():
-        raise KitError(
-            f"{search_dir} is not a search folder (no {SEARCH_FILE}). "
-            "Give a folder under searches/ that `tune` created."
-        )
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
-        raise KitError(
-            f"{path} is damaged (not valid JSON); start a new search instead of resuming this one."
-        ) from None
 
 
 def check_resumable(search_dir, saved: dict, record: dict) -> dict:
@@ -179,6 +163,7 @@ def tune(
         "split_seed": plan.split_seed,
         "space": search_space(setup.build_model),
     }
+    distributed.check_workers(workers, None if kind == "hyperband" else record["max_trials"])
     if saved is None:
         search_dir = runs.new_run_dir(f"{case.name}-{kind}", searches_root)
         runs.write_json(search_dir / SEARCH_FILE, record)
