@@ -9,7 +9,7 @@ import importlib
 import utils  # noqa: F401  (quiets TensorFlow before anything loads it)
 from utils.errors import KitError
 
-CASE_STUDIES = ("diabetes", "iris", "air_quality")
+CASE_STUDIES = ("diabetes", "iris", "air_quality", "fashion", "elnino")
 
 
 def load_case(name: str):

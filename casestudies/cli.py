@@ -161,7 +161,7 @@ def build_parser() -> Parser:
     commands.add_parser("list", help="the case studies, their task, data and rows")
 
     run = commands.add_parser("run", help="train and evaluate a case study (or all of them)")
-    run.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}, or all")
+    run.add_argument("name", metavar="NAME", nargs="+", help=f"{', '.join(CASE_STUDIES)}, or all")
     run.add_argument("--csv", help="your own CSV instead of the shipped data (same kind of task)")
     run.add_argument("--target", help="the target column of --csv (default: the case's)")
     add_training_options(run)
@@ -267,9 +267,25 @@ def build_parser() -> Parser:
         help="write bench.json here (a new or empty folder) instead of runs/bench-DATE-TIME",
     )
 
-    predict = commands.add_parser("predict", help="predict new rows with a saved run")
+    predict = commands.add_parser(
+        "predict", help="predict new rows, images or months with a saved run"
+    )
     predict.add_argument("--run", required=True, help="a run folder written by run or fit")
-    predict.add_argument("--csv", required=True, help="rows to predict, with the model's columns")
+    given = predict.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--csv", help="rows to predict, with the model's columns (a series: its recent values)"
+    )
+    given.add_argument(
+        "--images",
+        nargs="+",
+        metavar="FILE",
+        help="PNG or JPEG files (or folders of them) for an image model",
+    )
+    predict.add_argument(
+        "--steps",
+        type=whole_number(1, 120),
+        help="a series model: forecast this many months, feeding forecasts back (default: 1)",
+    )
     predict.add_argument(
         "--out", help="write the predictions to this new CSV file (default: print them)"
     )
@@ -298,7 +314,7 @@ def settings_from(args, **overrides):
 def print_result(case, result) -> None:
     from utils.report import run_summary
 
-    print(run_summary(case.title, case.metric, result.metrics, result.run_dir))
+    print(run_summary(case.title, case.metric, result.metrics, result.run_dir, case.why_peers_win))
 
 
 def command_list(args) -> None:
@@ -307,19 +323,33 @@ def command_list(args) -> None:
     rows = []
     for name in CASE_STUDIES:
         case = load_case(name).CASE
-        with open(case.data_path) as lines:
-            data_rows = sum(1 for _ in lines) - 1
-        rows.append([name, case.task, case.data_file, data_rows, case.target, case.description])
-    print(format_table(["case study", "task", "data", "rows", "target", "what it learns"], rows))
+        rows.append(
+            [name, case.task, case.data_file, examples(case), case.target, case.description]
+        )
+    print(
+        format_table(["case study", "task", "data", "examples", "target", "what it learns"], rows)
+    )
+
+
+def examples(case) -> int:
+    """Rows of a CSV (a series: its months), or images of an .npz."""
+    if case.kind == "images":
+        import numpy as np
+
+        with np.load(case.data_path) as arrays:
+            return len(arrays["y_train"]) + len(arrays["y_test"])
+    with open(case.data_path) as lines:
+        return sum(1 for _ in lines) - 1
 
 
 def command_run(args) -> None:
     from utils.experiment import run_experiment
 
-    names = CASE_STUDIES if args.name == "all" else (args.name,)
-    if args.name == "all" and (args.csv or args.target):
+    names = CASE_STUDIES if "all" in args.name else tuple(dict.fromkeys(args.name))
+    if len(names) > 1 and (args.csv or args.target):
         raise KitError(
-            "--csv and --target go with one case study, not all: e.g. `run diabetes --csv FILE`."
+            "--csv and --target go with one case study, not several: e.g. "
+            "`run diabetes --csv FILE`."
         )
     modules = [load_case(name) for name in names]
     if args.out and len(modules) > 1:
@@ -348,7 +378,7 @@ def command_fit(args) -> None:
 
 
 def command_predict(args) -> None:
-    from utils.predicting import predict_csv
+    from utils.predicting import predict_csv, predict_images
 
     out = Path(args.out) if args.out else None
     if out is not None and out.exists():
@@ -361,7 +391,12 @@ def command_predict(args) -> None:
             f"The folder {out.parent} of --out {out} {problem}. "
             "Create it first, or choose a file in an existing folder."
         )
-    predictions, notes = predict_csv(args.run, args.csv)
+    if args.images:
+        if args.steps is not None:
+            raise KitError("--steps is for a series model's forecasts, not for --images.")
+        predictions, notes = predict_images(args.run, args.images)
+    else:
+        predictions, notes = predict_csv(args.run, args.csv, args.steps)
     for note in notes:
         print(note, file=sys.stderr)
     if out is None:

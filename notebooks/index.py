@@ -25,11 +25,15 @@
 #   by step, an MLP's backward pass, vanishing gradients, zeros vs Glorot vs He.
 # - [Regularisation](regularisation.ipynb): L1, L2, dropout, batch normalisation, early
 #   stopping, side by side.
+# - [Convolution and pooling](convolution_and_pooling.ipynb): a kernel as a pattern detector,
+#   the output-shape formula with padding and stride, max and average pooling.
+# - [Recurrent cells](recurrent_cells.ipynb): SimpleRNN, LSTM and GRU step by step, Keras's gate
+#   orders, parameter counts, a state carried over time.
 #
-# Then the case studies, in plain pandas, scikit-learn and Keras: read the CSV, split it, scale
-# it, build, train and evaluate the network, time `steps_per_execution`, and judge the network
-# beside a naive baseline and two classic models. Each ends with exercises, one of which checks
-# your answer.
+# Then the case studies, in plain NumPy, pandas, scikit-learn and Keras: read the data, split
+# it, scale it, build, train and evaluate the network (the dense ones also time
+# `steps_per_execution`), and judge the network beside a naive baseline and classic models.
+# Each ends with exercises, one of which checks your answer.
 #
 # - [Diabetes](diabetes.ipynb), binary classification (Pima Indians diabetes, 532 rows):
 #   sigmoid output, binary cross-entropy, a stratified split, scaling with the training rows'
@@ -38,6 +42,11 @@
 #   softmax, sparse categorical cross-entropy, `argmax`, the confusion matrix.
 # - [Air quality](air_quality.ipynb), regression (New York air quality 1973, 153 rows): missing
 #   values, linear output, MSE, MAE / RMSE / R², the learning rate and the number of updates.
+# - [Fashion](fashion.ipynb), image recognition with a CNN (Fashion-MNIST, 12,000 images):
+#   `np.load`, the channel axis, Conv2D and pooling, filters and feature maps, a CNN beside
+#   logistic regression and a dense network.
+# - [El Niño](elnino.ipynb), forecasting with an RNN (Niño 1+2 sea temperature, 732 months):
+#   windows, a split in time order, a GRU, the naive forecasts and a linear autoregression.
 #
 # Then tune them:
 #

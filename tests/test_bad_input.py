@@ -65,7 +65,7 @@ CASES = {
         ["named like a xz file (.xz) but holds plain text", "rename it to end in .csv."],
     ),
     "gzip data named .csv": (
-        raw("data.csv", gzip.compress(ROWS.encode())),
+        raw("data.csv", gzip.compress(ROWS.encode(), mtime=0)),
         [*FIT, "data.csv"],
         ["holds gzip-compressed data", "rename it to end in .csv.gz"],
     ),
@@ -187,7 +187,7 @@ def test_values_too_large_for_float32_are_refused_before_training():
 @pytest.mark.parametrize(
     "name, data",
     [
-        ("data.csv.gz", gzip.compress(ROWS.encode())),
+        ("data.csv.gz", gzip.compress(ROWS.encode(), mtime=0)),
         ("data.csv.xz", lzma.compress(ROWS.encode())),
         ("data.csv", ROWS.encode("utf-16")),
         ("data.zip", None),

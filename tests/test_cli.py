@@ -60,7 +60,7 @@ BAD_REQUESTS = {
         ["run", "iris", "--batch-size", "big"],
         "--batch-size: must be a whole number",
     ),
-    "csv with all": (["run", "all", "--csv", "x.csv"], "not all"),
+    "csv with all": (["run", "all", "--csv", "x.csv"], "not several"),
     "missing csv": (
         ["fit", "--csv", "nowhere.csv", "--target", "y"],
         "File not found: nowhere.csv",

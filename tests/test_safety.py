@@ -57,7 +57,7 @@ def test_a_model_with_a_lambda_layer_is_refused(run_copy):
 
 def test_a_model_of_another_width_is_refused(run_copy, quick_runs):
     shutil.copy(quick_runs["iris"] / "model.keras", run_copy / "model.keras")
-    assert "expects 4 input columns but preprocessing.json describes 7" in refusal(run_copy)
+    assert "expects inputs of shape (4,) but preprocessing.json describes (7,)" in refusal(run_copy)
 
 
 @pytest.mark.parametrize(

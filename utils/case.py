@@ -5,6 +5,8 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TASKS = ("binary", "multiclass", "regression")
+# What one example is: a row of a CSV, an image (the .npz of data/), or a point of a time series.
+KINDS = ("table", "images", "series")
 RECIPES = ("kit", "course")
 
 # The --quick budgets: enough to check that everything runs end to end, not to learn anything.
@@ -13,6 +15,7 @@ QUICK_SEARCH_EPOCHS = 3  # each fit of a quick grid search, tuner trial or bench
 QUICK_TRIALS = 2  # trials of a quick Keras Tuner search
 QUICK_GRID_POINTS = 2  # configurations of a quick grid search, each fitted on...
 QUICK_FOLDS = 2  # ...this many folds
+QUICK_IMAGES = 2000  # training images of a quick image run (and a quarter as many test images)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class CaseStudy:
     kit: Recipe
     description: str = ""
     objective: str = "val_loss"  # what Keras Tuner minimises on the validation rows
+    kind: str = "table"
+    window: int = 0  # series: how many past values each forecast sees
+    # Why the classic peers may win, said under the table when they do (None: the table's
+    # reason, utils.report.WHY_PEERS_WIN); "{n_train}" is filled in.
+    why_peers_win: str | None = None
 
     @property
     def data_path(self) -> Path:

@@ -104,22 +104,33 @@ def score(
 
 
 def evaluate(model, data) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Test metrics beside the baseline's, and the test predictions (labels, scores) behind them.
+    """Test metrics beside the baseline's, and the test predictions (labels, scores) behind them,
+    in the target's own units.
 
     `data` is a `utils.experiment.Split`: the scaled training and test rows.
     """
-    task = data.preprocessor.task
+    preprocessor = data.preprocessor
+    task = preprocessor.task
     y_pred, scores = predict(model, data.X_test, task)
-    baseline_pred, baseline_scores = baseline_predict(
-        task, data.y_train, len(data.y_test), data.preprocessor.num_classes
-    )
+    y_test = data.y_test
+    if task == "regression":
+        y_pred = scores = preprocessor.target_values(y_pred)
+        y_test = preprocessor.target_values(y_test)
+    if data.naive is not None:
+        baseline_pred = baseline_scores = data.naive
+    else:
+        baseline_pred, baseline_scores = baseline_predict(
+            task, preprocessor.target_values(data.y_train), len(y_test), preprocessor.num_classes
+        )
     metrics = {
         "task": task,
         "n_train": len(data.y_train),
-        "n_test": len(data.y_test),
-        **score(task, data.y_test, y_pred, scores),
-        "baseline": score(task, data.y_test, baseline_pred, baseline_scores),
+        "n_test": len(y_test),
+        **score(task, y_test, y_pred, scores),
+        "baseline": score(task, y_test, baseline_pred, baseline_scores),
     }
+    if data.naive_name != "baseline":
+        metrics["baseline_name"] = data.naive_name
     return metrics, y_pred, scores
 
 

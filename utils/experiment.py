@@ -12,6 +12,7 @@ import pandas as pd
 
 from utils.case import QUICK_EPOCHS, CaseStudy, Recipe
 from utils.data import Dataset, load_dataset
+from utils.errors import KitError
 from utils.preprocessing import Preprocessor, count_test_rows_in_train, split
 
 
@@ -51,9 +52,40 @@ class Plan:
     seed: int
     validation_split: float
     dedupe: bool
+    quick: bool = False  # images: a quick run also takes fewer of them (QUICK_IMAGES)
+
+
+# Options that mean nothing for a kind of data: its split is fixed, or in time order.
+NOT_FOR_KIND = {
+    "images": {
+        "test_size": "--test-size",
+        "split_seed": "--split-seed",
+        "stratify": "--no-stratify",
+        "dedupe": "--dedupe",
+    },
+    "series": {"split_seed": "--split-seed", "stratify": "--no-stratify", "dedupe": "--dedupe"},
+}
+WHY_NOT = {
+    "images": "its test images are a fixed set (Zalando's own test images, in {data})",
+    "series": "its split is in time order (the last months are the test months), with no seed",
+}
+
+
+def check_options(case: CaseStudy, settings: Settings) -> None:
+    """Refuse a split option the case's kind of data has no use for, rather than ignore it."""
+    for field_name, option in NOT_FOR_KIND.get(case.kind, {}).items():
+        if getattr(settings, field_name) != getattr(Settings(), field_name):
+            why = WHY_NOT[case.kind].format(data=case.data_file)
+            raise KitError(f"{option} does not apply to {case.name}: {why}. Drop {option}.")
+    if case.kind == "images" and settings.csv:
+        raise KitError(
+            f"{case.name} learns from the images in data/{case.data_file}, not a CSV: drop --csv "
+            "(`fit --csv` trains on your own table)."
+        )
 
 
 def plan(case: CaseStudy, settings: Settings) -> Plan:
+    check_options(case, settings)
     recipe = case.recipe(settings.recipe)
     epochs = settings.epochs or (
         min(recipe.epochs, QUICK_EPOCHS) if settings.quick else recipe.epochs
@@ -76,6 +108,7 @@ def plan(case: CaseStudy, settings: Settings) -> Plan:
         seed=settings.seed,
         validation_split=settings.validation_split,
         dedupe=settings.dedupe,
+        quick=settings.quick,
     )
 
 
@@ -95,23 +128,42 @@ class Split:
     """Training and test rows, raw and as model-ready arrays,
     with the preprocessing that links them."""
 
-    train: pd.DataFrame
-    test: pd.DataFrame
-    preprocessor: Preprocessor
+    train: pd.DataFrame | None  # the raw rows (a series: its training months; images: None)
+    test: pd.DataFrame | None
+    preprocessor: Preprocessor  # or utils.images.ImagePreprocessor, utils.series.SeriesPreprocessor
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
     test_rows_in_train: int
+    # The naive forecast of the test rows, where it is not the majority class or training mean.
+    naive: np.ndarray | None = None
+    naive_name: str = "baseline"
 
     def leakage_warning(self, metric: str) -> str | None:
         if not self.test_rows_in_train:
             return None
         return (
-            f"{self.test_rows_in_train} of {len(self.test)} test rows "
+            f"{self.test_rows_in_train} of {len(self.y_test)} test rows "
             "also appear in the training set: "
             f"test {metric} will be optimistic; --dedupe drops duplicate rows before splitting."
         )
+
+
+def data_module(kind: str):
+    """The module that reads, splits and judges data that is not a table (utils.images,
+    utils.series): its `load_split`, `peers` and `figures`."""
+    import importlib
+
+    return importlib.import_module(f"utils.{kind}")
+
+
+def prepare_data(run_plan: Plan) -> tuple[list[str], Split]:
+    """What to tell the learner about the data, and the data split and scaled the case's way."""
+    if run_plan.case.kind != "table":
+        return data_module(run_plan.case.kind).load_split(run_plan)
+    dataset = load(run_plan)
+    return list(dataset.notes), split_and_scale(dataset, run_plan)
 
 
 def split_and_scale(dataset: Dataset, plan: Plan) -> Split:
@@ -182,18 +234,23 @@ def train_and_evaluate(
     return Trained(model, used, training, metrics, y_pred, scores)
 
 
-def score_peers(data: Split, seed: int) -> dict[str, dict]:
-    """Logistic (or linear) regression and a random forest on the same training and test rows."""
+def score_peers(data: Split, run_plan: Plan) -> dict[str, dict]:
+    """The classic models the network must beat, on the same training and test rows: for a
+    table, logistic (or linear) regression and a random forest."""
     from utils.evaluation import peers
 
+    if run_plan.case.kind != "table":
+        return data_module(run_plan.case.kind).peers(data, run_plan)
     task = data.preprocessor.task
-    return peers(task, data.X_train, data.y_train, data.X_test, data.y_test, seed)
+    return peers(task, data.X_train, data.y_train, data.X_test, data.y_test, run_plan.seed)
 
 
 def memorisation_note(metrics: dict, metric: str, test_rows_in_train: int) -> str | None:
     """When test rows repeat training rows, a forest that memorises them wins: say so."""
     from utils.evaluation import better
 
+    if not test_rows_in_train or "random_forest" not in metrics["peers"]:
+        return None
     forest = metrics["peers"]["random_forest"][metric]
     others = [metrics[metric]] + [
         values[metric] for name, values in metrics["peers"].items() if name != "random_forest"
@@ -222,13 +279,12 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
     run_plan = plan(case, settings)
     if settings.out is not None:
         runs.check_out_dir(settings.out)  # refuse before the work, not after it
-    dataset = load(run_plan)
-    data = split_and_scale(dataset, run_plan)
+    data_notes, data = prepare_data(run_plan)
     # Claim the folder before training: a clash is refused now, not after minutes of work, and
     # the folder appears only once complete (an error, Ctrl-C or kill leaves nothing behind).
     with runs.writing(case.name, settings.runs_root, settings.out) as run:
         say(f"== {case.title} ==")  # after the checks: bad input prints its error and nothing else
-        notes = list(dataset.notes)
+        notes = data_notes
         if warning := data.leakage_warning(case.metric):
             notes.append(warning)
         for note in notes:
@@ -236,7 +292,7 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
         trained = train_and_evaluate(
             build_model, data, run_plan, progress_label=None if settings.quiet else case.name
         )
-        trained.metrics["peers"] = score_peers(data, run_plan.seed)
+        trained.metrics["peers"] = score_peers(data, run_plan)
         if note := memorisation_note(trained.metrics, case.metric, data.test_rows_in_train):
             say(note)
             notes.append(note)

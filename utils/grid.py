@@ -37,7 +37,7 @@ class KitTraining:
     def fit(self, X, y):
         from sklearn.utils.validation import validate_data
 
-        X, y = validate_data(self, X, y)
+        X, y = validate_data(self, X, y, allow_nd=True)  # images and series windows too
         y = self._process_target(y, reset=True)
         settings = dict(self.fit_kwargs or {})
         seed_everything(settings.pop("seed", 0))
@@ -52,7 +52,7 @@ class KitTraining:
         from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_data(self, X, reset=False, allow_nd=True)
         outputs = self.model_.predict(X, verbose=0, batch_size=len(X))
         return self._reverse_process_target(outputs)
 
@@ -154,12 +154,44 @@ def ranked_table(search, points: list[dict], setup, classifier: bool) -> pd.Data
     return pd.DataFrame(rows).sort_values("rank", kind="stable")
 
 
+def search_data(setup, folds: int):
+    """What the grid search fits on and how it folds it, by kind of data: a table's rows before
+    scaling (each fold's pipeline scales its own), shuffled folds (stratified for classifiers);
+    images as they are (their scaling is fixed); a series' windows in time order, each fold
+    validating on months later than those it fits on (`TimeSeriesSplit`)."""
+    from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
+
+    data, recipe, kind = setup.data, setup.plan.recipe, setup.plan.case.kind
+    classifier = data.preprocessor.task != "regression"
+    if kind == "series":
+        return data.X_train, "passthrough", TimeSeriesSplit(folds)
+    splitter = (StratifiedKFold if classifier else KFold)(
+        folds, shuffle=True, random_state=setup.plan.seed
+    )
+    if kind == "images":
+        return data.X_train, "passthrough", splitter
+    # The rows before scaling (categories one-hot encoded): each fold's pipeline scales its own.
+    X = replace(data.preprocessor, scale=False).transform(data.train)
+    return X, StandardScaler() if recipe.scale else "passthrough", splitter  # course: unscaled
+
+
+def rmse_scorer(preprocessor):
+    """Root mean squared error in the target's own units (a series' forecasts are scaled)."""
+    from sklearn.metrics import make_scorer, root_mean_squared_error
+
+    def rmse(y_true, y_pred):
+        values = preprocessor.target_values
+        return root_mean_squared_error(values(y_true), values(y_pred))
+
+    return make_scorer(rmse, greater_is_better=False)
+
+
 def grid_search(
     case, build_model, grid: list[dict], settings, *, cv: int = 3, n_jobs: int = 1, say=print
 ) -> dict:
     """`GridSearchCV` over `build_model`, the scaler refitted in every fold: a ranked table,
     then the best retrained on the whole training split and tested beside the default model."""
-    from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import Pipeline
 
     from utils import runs, saving
@@ -175,14 +207,12 @@ def grid_search(
     }
     classifier = data.preprocessor.task != "regression"
     model = (GridClassifier if classifier else GridRegressor)(model=build_with)
-    scaler = StandardScaler() if recipe.scale else "passthrough"  # the course recipe: unscaled
+    X, scaler, folds = search_data(setup, cv)
     search = GridSearchCV(
         Pipeline([("scale", scaler), ("model", model)]),
         param_grid(points, setup, defaults, settings.quick),
-        scoring="accuracy" if classifier else "neg_root_mean_squared_error",
-        cv=(StratifiedKFold if classifier else KFold)(
-            cv, shuffle=True, random_state=setup.plan.seed
-        ),
+        scoring="accuracy" if classifier else rmse_scorer(data.preprocessor),
+        cv=folds,
         n_jobs=n_jobs,
         refit=False,
         error_score=np.nan,
@@ -192,8 +222,7 @@ def grid_search(
         f"Grid search: {len(points)} configurations x {cv} folds = {len(points) * cv} fits "
         f"on {rows} training rows"
     )
-    # The rows before scaling (categories one-hot encoded): each fold's pipeline scales its own.
-    search.fit(replace(data.preprocessor, scale=False).transform(data.train), data.y_train)
+    search.fit(X, data.y_train)
     table = ranked_table(search, points, setup, classifier)
     print_table(table, say)
 

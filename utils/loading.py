@@ -5,6 +5,7 @@ then the model, loaded with Keras's `safe_mode` and checked against the preproce
 """
 
 import json
+import math
 from pathlib import Path
 
 from utils.errors import KitError
@@ -32,6 +33,8 @@ def _read_json(run_dir: Path, name: str) -> dict:
 
 def load_preprocessor(run_dir: Path) -> Preprocessor:
     values = _read_json(run_dir, PREPROCESSING_FILE)
+    if values.get("kind") in ("images", "series"):
+        return _load_other_kind(run_dir, values)
     try:
         preprocessor = Preprocessor.from_dict(values)
         widths_agree = preprocessor.mean is None or len(preprocessor.mean) == len(
@@ -43,6 +46,42 @@ def load_preprocessor(run_dir: Path) -> Preprocessor:
             and widths_agree
         )
         valid = valid and (preprocessor.task == "regression" or bool(preprocessor.classes))
+    except (TypeError, KeyError, AttributeError):
+        valid = False
+    if not valid:
+        raise KitError(
+            f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). "
+            "Use an intact run folder."
+        )
+    return preprocessor
+
+
+def _load_other_kind(run_dir: Path, values: dict):
+    """An image or series run's preprocessing, its fields checked like a table's."""
+    from utils.images import ImagePreprocessor
+    from utils.series import SeriesPreprocessor
+
+    kind = values["kind"]
+    try:
+        if kind == "images":
+            preprocessor = ImagePreprocessor.from_dict(values)
+            valid = (
+                all(isinstance(name, str) for name in preprocessor.classes)
+                and len(preprocessor.classes) >= 2
+                and all(isinstance(size, int) and size > 0 for size in preprocessor.input_shape)
+            )
+        else:
+            preprocessor = SeriesPreprocessor.from_dict(values)
+            valid = (
+                isinstance(preprocessor.window, int)
+                and preprocessor.window > 0
+                and isinstance(preprocessor.column, str)
+                and all(
+                    isinstance(number, (int, float)) and math.isfinite(number)
+                    for number in (preprocessor.mean, preprocessor.std)
+                )
+                and preprocessor.std > 0
+            )
     except (TypeError, KeyError, AttributeError):
         valid = False
     if not valid:
@@ -118,11 +157,11 @@ def load_model(run_dir, preprocessor: Preprocessor):
             f"{model_path} could not be loaded as a Keras model ({type(error).__name__}). "
             "Use an intact run folder."
         ) from None
-    model_width = model.inputs[0].shape[-1] if model.inputs else None
-    if model_width != len(preprocessor.feature_names):
+    model_shape = tuple(model.inputs[0].shape[1:]) if model.inputs else None
+    if model_shape != preprocessor.input_shape:
         raise KitError(
-            f"{model_path} expects {model_width} input columns "
-            f"but {PREPROCESSING_FILE} describes {len(preprocessor.feature_names)}: "
+            f"{model_path} expects inputs of shape {model_shape} "
+            f"but {PREPROCESSING_FILE} describes {preprocessor.input_shape}: "
             "the files come from different runs. Use an intact run folder."
         )
     return model

@@ -152,3 +152,205 @@ def trial_figures(table, objective: str, direction: str) -> dict:
         fig.tight_layout()
         figures["hyperparameters_vs_score"] = fig
     return figures
+
+
+def _grid_shape(panels: int) -> tuple[int, int]:
+    """Rows and columns of the smallest near-square grid that holds `panels` panels."""
+    columns = int(np.ceil(np.sqrt(panels)))
+    return int(np.ceil(panels / columns)), columns
+
+
+def _bare(axis):
+    """An image panel: no ticks, the frame kept so it can be coloured."""
+    axis.set_xticks([])
+    axis.set_yticks([])
+
+
+def image_grid(images, y_true, y_pred, class_names, title: str, count: int = 25):
+    """The first `count` test images, each titled "predicted (true)"; a mistake gets a red title
+    and a thick red frame, so the eye finds it at once."""
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(
+            f"image_grid expects images shaped (n, height, width) or (n, height, width, 1), "
+            f"got {images.shape}; pass one grey channel per image."
+        )
+    shown = min(count, len(images))
+    y_true, y_pred = np.asarray(y_true)[:shown], np.asarray(y_pred)[:shown]
+    rows, columns = _grid_shape(shown)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.7 * columns, 1.8 * rows + 0.6))
+    axes = np.atleast_1d(axes).ravel()
+    for index, axis in enumerate(axes):
+        if index >= shown:
+            axis.axis("off")
+            continue
+        axis.imshow(images[index], cmap="gray", vmin=0, vmax=1)
+        _bare(axis)
+        wrong = y_pred[index] != y_true[index]
+        colour = "tab:red" if wrong else "black"
+        axis.set_title(
+            f"{class_names[int(y_pred[index])]} ({class_names[int(y_true[index])]})",
+            fontsize=9,
+            color=colour,
+            fontweight="bold" if wrong else "normal",
+        )
+        for spine in axis.spines.values():
+            spine.set_color(colour if wrong else "tab:green")
+            spine.set_linewidth(3 if wrong else 1)
+    mistakes = int(np.sum(y_pred != y_true))
+    fig.suptitle(
+        f"{title}: first {shown} test images, {mistakes} of {shown} wrong (red)\n"
+        "each titled predicted (true)"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def filters(kernel, title: str):
+    """A first Conv2D layer's filters, each as a small image; blue is a negative weight, red a
+    positive one, on one scale symmetric around 0 so the filters can be compared."""
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4 or kernel.shape[2] != 1:
+        raise ValueError(
+            f"filters expects a first-layer Conv2D kernel shaped (height, width, 1, filters) "
+            f"on grey images, got {kernel.shape}; pass `layer.kernel` of the first Conv2D."
+        )
+    height, width, _, count = kernel.shape
+    limit = float(np.max(np.abs(kernel))) or 1.0  # an all-zero kernel still gets a scale
+    rows, columns = _grid_shape(count)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.4 * columns + 1.2, 1.5 * rows + 0.7), squeeze=False
+    )
+    for index, axis in enumerate(axes.ravel()):
+        if index >= count:
+            axis.axis("off")
+            continue
+        image = axis.imshow(kernel[:, :, 0, index], cmap="bwr", vmin=-limit, vmax=limit)
+        _bare(axis)
+        axis.set_title(f"filter {index}", fontsize=10)
+    fig.suptitle(f"{title}: first-layer filters ({count}, each {height}×{width})")
+    fig.tight_layout()
+    # after the layout, so the colour bar takes its room from the panels instead of fighting it
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="weight")
+    return fig
+
+
+def feature_maps(image, maps, title: str, count: int = 16):
+    """One input image, then the first `count` channels of a layer's output for it, each on its
+    own colour scale (bright is a strong response); an all-zero channel is labelled so."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(
+            f"feature_maps expects one image's layer output shaped (height, width, channels), "
+            f"got {maps.shape}; take element [0] of the layer's output for a batch of one."
+        )
+    shown = min(count, maps.shape[-1])
+    rows, columns = _grid_shape(1 + shown)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.7 * columns, 1.8 * rows + 0.4))
+    axes = np.atleast_1d(axes).ravel()
+    axes[0].imshow(image, cmap="gray")
+    axes[0].set_title("input", fontsize=10, fontweight="bold")
+    _bare(axes[0])
+    for channel, axis in enumerate(axes[1:]):
+        if channel >= shown:
+            axis.axis("off")
+            continue
+        response = maps[:, :, channel]
+        axis.imshow(response, cmap="viridis")
+        _bare(axis)
+        dead = not np.any(response)
+        axis.set_title(f"channel {channel}" + (" (all 0)" if dead else ""), fontsize=10)
+    fig.suptitle(f"{title}: feature maps ({shown} of {maps.shape[-1]} channels)")
+    fig.tight_layout()
+    return fig
+
+
+def _series_styles(names) -> dict:
+    """Line colour and style per prediction: the first (the model) solid and thick, the
+    baselines thinner and dashed; the colours match between `forecasts` and `error_by_month`."""
+    dashes = ["--", ":", "-."]
+    return {
+        name: {"color": f"C{index}", "linestyle": "-", "linewidth": 2.2}
+        if index == 0
+        else {"color": f"C{index}", "linestyle": dashes[(index - 1) % 3], "linewidth": 1.4}
+        for index, name in enumerate(names)
+    }
+
+
+def _check_lengths(months, actual, predictions: dict):
+    for name, predicted in {"months": months, **predictions}.items():
+        if len(predicted) != len(actual):
+            raise ValueError(
+                f"'{name}' has {len(predicted)} values but `actual` has {len(actual)}; "
+                "pass one value per test month for every series."
+            )
+
+
+def _month_ticks(months: list[str]) -> tuple[list[int], list[str]]:
+    """At most about a dozen "YYYY-MM" tick labels, on months that line up with the year
+    (every January, or January and July, ...) so the eye can count the years."""
+    indices = [int(month[:4]) * 12 + int(month[5:7]) - 1 for month in months]
+    step = next(step for step in (1, 2, 3, 6, 12, 24, 60, 120, 10**9) if len(months) / step <= 13)
+    positions = [position for position, index in enumerate(indices) if index % step == 0]
+    return positions, [months[position] for position in positions]
+
+
+def forecasts(months: list[str], actual, predictions: dict, title: str, unit: str = "°C"):
+    """The test months' actual values (black) against each forecast; the legend gives every
+    forecast's RMSE, so the model can be read against its baselines."""
+    actual = np.asarray(actual, dtype=float)
+    _check_lengths(months, actual, predictions)
+    positions = np.arange(len(months))
+    fig, axis = plt.subplots(figsize=(FIGURE_SIZE[0] * 1.6, FIGURE_SIZE[1] * 1.1))
+    axis.plot(positions, actual, color="black", linewidth=3, label="actual")
+    for name, style in _series_styles(predictions).items():
+        predicted = np.asarray(predictions[name], dtype=float)
+        rmse = float(np.sqrt(np.mean((predicted - actual) ** 2)))
+        axis.plot(positions, predicted, label=f"{name} (RMSE {rmse:.2f} {unit})".strip(), **style)
+    axis.set_xticks(*_month_ticks(months))
+    axis.tick_params(axis="x", labelrotation=45)
+    for label in axis.get_xticklabels():
+        label.set_horizontalalignment("right")
+    axis.set(xlabel="month", ylabel=unit, title=f"{title}: forecasts (test months)")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axis.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def error_by_month(months: list[str], actual, predictions: dict, title: str, unit: str = "°C"):
+    """Mean absolute error by calendar month, one bar per forecast: where in the year each one
+    struggles. Only the calendar months present among the test months get a group."""
+    actual = np.asarray(actual, dtype=float)
+    _check_lengths(months, actual, predictions)
+    calendar_months = np.array([int(month.split("-")[1]) for month in months])
+    present = sorted(set(calendar_months.tolist()))
+    names = list(predictions)
+    width = 0.8 / len(names)
+    fig, axis = plt.subplots(figsize=(FIGURE_SIZE[0] * 1.6, FIGURE_SIZE[1] * 1.1))
+    for index, (name, style) in enumerate(_series_styles(names).items()):
+        errors = np.abs(np.asarray(predictions[name], dtype=float) - actual)
+        mae = [float(np.mean(errors[calendar_months == month])) for month in present]
+        axis.bar(
+            np.arange(len(present)) + (index - (len(names) - 1) / 2) * width,
+            mae,
+            width=width,
+            color=style["color"],
+            label=name,
+        )
+    month_names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    axis.set_xticks(np.arange(len(present)), [month_names[month - 1] for month in present])
+    axis.set(
+        xlabel="calendar month",
+        ylabel=f"mean absolute error ({unit})" if unit else "mean absolute error",
+        title=f"{title}: error by calendar month (test months)",
+    )
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axis.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig

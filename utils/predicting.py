@@ -11,10 +11,19 @@ from utils.evaluation import to_labels
 from utils.loading import check_run, load_model
 from utils.reading import read_csv
 
+USE = "give a table model --csv, an image model --images, a series model --csv (--steps N)."
 
-def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:
-    """The CSV's rows with the model's prediction (and probabilities for classifiers) added."""
+
+def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The CSV's rows with the model's prediction (and probabilities for classifiers) added; for
+    a series model, the next `steps` values after the CSV's."""
     preprocessor, _config = check_run(run_dir)
+    if preprocessor.kind == "images":
+        raise KitError(f"{run_dir} holds an image model, not a table model: {USE}")
+    if preprocessor.kind == "series":
+        return forecast_csv(run_dir, csv, steps or 1)
+    if steps is not None:
+        raise KitError(f"--steps is for a series model; {run_dir} holds a table model.")
     frame = read_csv(csv)
     notes = []
     missing = [column for column in preprocessor.columns if column not in frame.columns]
@@ -61,4 +70,52 @@ def predict_csv(run_dir, csv) -> tuple[pd.DataFrame, list[str]]:
         result["prediction"] = preprocessor.decode_labels(predictions)
         for index, name in enumerate(preprocessor.classes):
             result[f"probability_{name}"] = outputs[:, index]
+    return result, notes
+
+
+def predict_images(run_dir, paths: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Each image's predicted class and its probability, from an image run's model."""
+    from utils.images import read_images
+
+    preprocessor, _config = check_run(run_dir)
+    if preprocessor.kind != "images":
+        raise KitError(f"{run_dir} holds a {preprocessor.kind} model, not an image model: {USE}")
+    X, names, notes = read_images(paths, preprocessor)
+    model = load_model(run_dir, preprocessor)
+    outputs = model.predict(X, verbose=0)
+    best = outputs.argmax(axis=1)
+    result = pd.DataFrame(
+        {
+            "file": names,
+            "prediction": preprocessor.decode_labels(best),
+            "probability": outputs[np.arange(len(best)), best].round(4),
+        }
+    )
+    return result, notes
+
+
+def forecast_csv(run_dir, csv, steps: int) -> tuple[pd.DataFrame, list[str]]:
+    """The next `steps` values of the series in `csv` (its last `window` values are the input)."""
+    from utils.series import forecast, read_values
+
+    preprocessor, _config = check_run(run_dir)
+    if preprocessor.kind != "series":
+        raise KitError(f"{run_dir} holds a {preprocessor.kind} model, not a forecaster: {USE}")
+    frame, values = read_values(csv, preprocessor.column, minimum=preprocessor.window)
+    model = load_model(run_dir, preprocessor)
+    forecasts = forecast(model, preprocessor, values, steps)
+    result = pd.DataFrame({"step": range(1, steps + 1)})
+    if "month" in frame.columns:  # carry the calendar on from the file's last month
+        try:
+            last = pd.Period(str(frame["month"].iloc[-1]), freq="M")
+            result["month"] = [str(last + step) for step in result["step"]]
+        except ValueError:
+            pass
+    result[f"forecast_{preprocessor.column}"] = forecasts.round(3)
+    notes = [f"Forecast from the last {preprocessor.window} values of {csv}."]
+    if steps > 1:
+        notes.append(
+            f"Steps 2 to {steps} feed earlier forecasts back in as inputs, so their errors add up: "
+            "trust the first step most."
+        )
     return result, notes

@@ -47,6 +47,7 @@ class Preprocessor:
     mean: list[float] | None = None
     std: list[float] | None = None
     classes: list | None = None
+    kind: str = "table"
 
     @classmethod
     def fit(cls, train: pd.DataFrame, target: str, task: str, scale: bool) -> "Preprocessor":
@@ -130,6 +131,14 @@ class Preprocessor:
 
     def decode_labels(self, class_indices: np.ndarray) -> list:
         return [self.classes[index] for index in class_indices]
+
+    @property
+    def input_shape(self) -> tuple:
+        return (len(self.feature_names),)
+
+    def target_values(self, values):
+        """The model's outputs in the target's units (a table's target is not scaled)."""
+        return values
 
     @property
     def num_classes(self) -> int:

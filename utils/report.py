@@ -45,15 +45,24 @@ def side_by_side(columns: dict[str, dict], metric_keys) -> str:
 
 def metrics_table(metrics: dict, metric_keys, label: str = "model") -> str:
     """The model's test metrics beside the naive baseline's and the classic peers' (if scored)."""
-    columns = {label: metrics, "baseline": metrics["baseline"], **metrics.get("peers", {})}
+    baseline = metrics.get("baseline_name", "baseline")
+    columns = {label: metrics, baseline: metrics["baseline"], **metrics.get("peers", {})}
     return side_by_side(columns, metric_keys)
 
 
-def verdict(metrics: dict, metric: str) -> str:
-    """One sentence: does the network beat the numbers that judge it? If not, why it may not."""
+WHY_PEERS_WIN = (
+    "On {n_train} training rows a simple model is hard to beat: the network has more weights to "
+    "fit than the data can pin down, so more rows help it more than epochs."
+)
+
+
+def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
+    """One sentence: does the network beat the numbers that judge it? If not, `why` it may not
+    (with the number of training rows filled in)."""
     from utils.evaluation import better
 
-    rivals = {"the naive baseline": metrics["baseline"]}
+    naive = f"the {metrics['baseline_name']} forecast" if "baseline_name" in metrics else None
+    rivals = {naive or "the naive baseline": metrics["baseline"]}
     rivals |= {name.replace("_", " "): values for name, values in metrics.get("peers", {}).items()}
     ahead = [
         name
@@ -65,12 +74,11 @@ def verdict(metrics: dict, metric: str) -> str:
     scores = ", ".join(f"{name} {format_value(rivals[name][metric])}" for name in ahead)
     return (
         f"The network's test {metric} ({format_value(metrics[metric])}) does not beat {scores}. "
-        f"On {metrics['n_train']} training rows a simple model is hard to beat: the network has "
-        "more weights to fit than the data can pin down, so more rows help it more than epochs."
+        + (why or WHY_PEERS_WIN).format(n_train=metrics["n_train"])
     )
 
 
-def run_summary(title: str, metric: str, metrics: dict, run_dir) -> str:
+def run_summary(title: str, metric: str, metrics: dict, run_dir, why: str | None = None) -> str:
     """What `run` and `fit` print at the end: the data and training, the table, the verdict."""
     from utils.evaluation import METRIC_KEYS
 
@@ -82,7 +90,7 @@ def run_summary(title: str, metric: str, metrics: dict, run_dir) -> str:
             f"\n{title}: {metrics['n_train']} training rows, {metrics['n_test']} test rows, "
             + training,
             metrics_table(metrics, METRIC_KEYS[metrics["task"]]),
-            textwrap.fill(verdict(metrics, metric), width=100),
+            textwrap.fill(verdict(metrics, metric, why), width=100),
             f"Saved to {run_dir}\n",
         ]
     )

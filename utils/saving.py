@@ -61,6 +61,7 @@ def save_run(
     """Write a run folder: config (everything needed to repeat it),
     metrics, history, model, preprocessing, figures."""
     from utils import plots
+    from utils.experiment import data_module
 
     task = data.preprocessor.task
     config = {
@@ -82,13 +83,16 @@ def save_run(
     figures = plots.task_figures(
         task,
         trained.training.history,
-        data.y_test,
+        data.preprocessor.target_values(data.y_test),
         trained.y_pred,
         trained.scores,
         data.preprocessor.classes,
         title or case.name,
         trained.training.best_epoch,
     )
+    if case.kind != "table":  # the images' or the series' own figures
+        module = data_module(case.kind)
+        figures |= module.figures(trained.model, data, trained, title or case.name)
     write_run(
         run_dir,
         config=config,

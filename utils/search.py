@@ -26,9 +26,8 @@ class SearchSetup:
 def prepare(case, build_model, settings: experiment.Settings, say=print) -> SearchSetup:
     """The same data path as a run: checks, split, preprocessing fitted on training rows."""
     run_plan = experiment.plan(case, settings)
-    dataset = experiment.load(run_plan)
-    data = experiment.split_and_scale(dataset, run_plan)
-    for note in dataset.notes + [data.leakage_warning(case.metric)]:
+    notes, data = experiment.prepare_data(run_plan)
+    for note in notes + [data.leakage_warning(case.metric)]:
         if note:
             say(note)
     return SearchSetup(run_plan, data, model_builder(build_model, data.preprocessor))
@@ -55,12 +54,13 @@ def best_beside_default(case, setup, settings, best_hp: dict, best_fit, default_
             ),
         )
     (best_plan, best), (_, default) = trained["best"], trained["default"]
-    peers = experiment.score_peers(setup.data, setup.plan.seed)
+    peers = experiment.score_peers(setup.data, setup.plan)
     best.metrics["peers"] = default.metrics["peers"] = peers
     columns = {"default": default.metrics, label: best.metrics}
-    columns |= {"baseline": default.metrics["baseline"], **peers}
+    columns |= {default.metrics.get("baseline_name", "baseline"): default.metrics["baseline"]}
+    columns |= peers
     say(side_by_side(columns, METRIC_KEYS[setup.data.preprocessor.task]))
-    say(textwrap.fill(verdict(best.metrics, case.metric), width=100))
+    say(textwrap.fill(verdict(best.metrics, case.metric, case.why_peers_win), width=100))
     return best_plan, best, default
 
 

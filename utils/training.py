@@ -78,7 +78,7 @@ class EpochProgress(keras.callbacks.Callback):
 
 def hold_out_validation(X: np.ndarray, y: np.ndarray, validation_split: float):
     """The last `validation_split` of the rows, exactly as Keras's `validation_split` takes them."""
-    count = int(len(X) * validation_split)
+    count = len(X) - math.floor(len(X) * (1.0 - validation_split))  # Keras's own arithmetic
     if count == 0:
         return (X, y), None
     return (X[:-count], y[:-count]), (X[-count:], y[-count:])
