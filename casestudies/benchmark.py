@@ -411,11 +411,13 @@ def run_benchmark(name, csv, target, task, seeds, quick: bool, out=None) -> None
     if out:
         runs.check_out_dir(out)
     settings = experiment.Settings(csv=csv, target=target, task=task, quick=quick)
-    report = bench(cases, settings, seeds, custom=generic)
-    report["startup"] = startup_report(quick)
-    run_dir = runs.new_run_dir("bench", out=out)
-    runs.write_json(run_dir / "bench.json", report)
-    print(f"Saved to {run_dir / 'bench.json'}")
+    # Written like a run folder: claimed before the work, it appears (with its complete.json)
+    # only once bench.json is in; an error or Ctrl-C leaves nothing behind.
+    with runs.writing("bench", out=out) as run:
+        report = bench(cases, settings, seeds, custom=generic)
+        report["startup"] = startup_report(quick)
+        runs.write_json(run.staging / "bench.json", report)
+    print(f"Saved to {run.final / 'bench.json'}")
 
 
 if __name__ == "__main__":

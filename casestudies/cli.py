@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from casestudies import CASE_STUDIES, load_case
-from utils.case import RECIPES, TASKS
+from utils.case import EXAMPLES, RECIPES, TASKS
 from utils.errors import KitError
 
 
@@ -204,13 +204,11 @@ def build_parser() -> Parser:
     tune.add_argument(
         "--max-trials",
         type=positive_int,
-        default=10,
-        help="trials to run (default: 10; Hyperband sets its own)",
+        help="trials to run (default: 10; Hyperband sets its own); a resume may raise it",
     )
     tune.add_argument(
         "--executions-per-trial",
         type=positive_int,
-        default=1,
         help="trainings per trial, averaged (default: 1)",
     )
     tune.add_argument("--epochs", type=positive_int, help="epochs per trial (default: the case's)")
@@ -235,6 +233,7 @@ def build_parser() -> Parser:
         help="where the chief listens (an address of this machine for --chief)",
     )
     add_search_options(tune)
+    tune.set_defaults(seed=None)  # None: not given, so a resume keeps the search's (default: 0)
 
     bench = commands.add_parser(
         "bench", help="benchmark: the kit's training against the course recipe and scikit-learn"
@@ -314,7 +313,15 @@ def settings_from(args, **overrides):
 def print_result(case, result) -> None:
     from utils.report import run_summary
 
-    print(run_summary(case.title, case.metric, result.metrics, result.run_dir, case.why_peers_win))
+    summary = run_summary(
+        case.title,
+        case.metric,
+        result.metrics,
+        result.run_dir,
+        case.why_peers_win,
+        EXAMPLES[case.kind],
+    )
+    print(summary)
 
 
 def command_list(args) -> None:
@@ -342,6 +349,32 @@ def examples(case) -> int:
         return sum(1 for _ in lines) - 1
 
 
+def check_input(case, settings) -> None:
+    """What can be checked before TensorFlow loads and any folder is written: the options,
+    the data, --out, and --validation-split against the training rows it will split."""
+    import math
+
+    from utils import experiment
+    from utils.data import check_validation_split
+    from utils.runs import check_out_dir
+
+    run_plan = experiment.plan(case, settings)
+    if settings.out is not None:
+        check_out_dir(settings.out)
+    if case.kind == "images":
+        from utils.images import read_npz
+
+        read_npz(run_plan.csv)  # thousands of images: any validation split leaves plenty
+        return
+    if case.kind == "series":
+        _notes, data = experiment.prepare_data(run_plan)
+        train_rows, source = len(data.y_train), Path(run_plan.csv).name
+    else:
+        rows = len(experiment.load(run_plan).frame)
+        train_rows, source = rows - math.ceil(run_plan.test_size * rows), Path(run_plan.csv).name
+    check_validation_split(train_rows, run_plan.validation_split, run_plan.recipe.patience, source)
+
+
 def command_run(args) -> None:
     from utils.experiment import run_experiment
 
@@ -356,6 +389,7 @@ def command_run(args) -> None:
         from utils.runs import check_out_dir
 
         check_out_dir(args.out)
+    planned = []
     for module in modules:
         out = (
             args.out
@@ -363,6 +397,9 @@ def command_run(args) -> None:
             else str(Path(args.out) / module.CASE.name)
         )
         settings = settings_from(args, csv=args.csv, target=args.target, out=out)
+        check_input(module.CASE, settings)  # every case, before the first run writes anything
+        planned.append((module, settings))
+    for module, settings in planned:
         result = run_experiment(module.CASE, module.build_model, settings)
         print_result(module.CASE, result)
 
@@ -371,8 +408,18 @@ def command_fit(args) -> None:
     from casestudies import custom
     from utils.experiment import run_experiment
 
-    case = custom.case_for(args.csv, args.target, args.task)
+    # The task is inferred with the split the run will make (--recipe, --no-stratify, ...).
+    case = custom.case_for(
+        args.csv,
+        args.target,
+        args.task,
+        recipe=args.recipe,
+        stratify=args.stratify,
+        test_size=args.test_size,
+        dedupe=args.dedupe,
+    )
     settings = settings_from(args, csv=args.csv, target=args.target, task=args.task, out=args.out)
+    check_input(case, settings)
     result = run_experiment(case, custom.build_model, settings)
     print_result(case, result)
 
@@ -421,49 +468,63 @@ def search_settings(args):
 
 
 def command_grid(args) -> None:
+    module = load_case(args.name)
+    settings = search_settings(args)
+    check_input(module.CASE, settings)  # bad data or options: one line, TensorFlow not loaded
     from utils.grid import grid_search
 
-    module = load_case(args.name)
     grid_search(
         module.CASE,
         module.build_model,
         module.GRID,
-        search_settings(args),
+        settings,
         cv=args.cv,
         n_jobs=args.n_jobs,
     )
 
 
 def command_tune(args) -> None:
+    import contextlib
+
     from utils import distributed
-    from utils.case import QUICK_TRIALS
+    from utils.case import QUICK_SEARCH_EPOCHS, QUICK_TRIALS
 
     module = load_case(args.name)
     distributed.set_role(args.chief, args.worker, args.oracle_address, args.resume)
     # Bad input is refused here, before TensorFlow loads (importing utils.tuner loads it).
-    saved = distributed.read_search(args.resume) if args.resume is not None else None
-    kind = saved["tuner"] if saved else args.tuner
-    trials = saved["max_trials"] if saved else QUICK_TRIALS if args.quick else args.max_trials
-    distributed.check_workers(args.workers, None if kind == "hyperband" else trials)
-    from utils.tuner import tune
+    given = {key: getattr(args, key) for key in distributed.RESUME_OPTIONS}  # None: not given
+    if args.quick:  # --quick means a tiny search; resuming, it must be one already
+        given["max_trials"] = given["max_trials"] or QUICK_TRIALS
+        given["epochs"] = given["epochs"] or QUICK_SEARCH_EPOCHS
+    if args.resume is not None:
+        saved = distributed.read_search(args.resume)
+        trials = distributed.check_resume(args.resume, saved, given)
+        kind, epochs = saved["tuner"], saved["epochs"]
+    else:  # what `tune` will record: the defaults, and a search's epochs are the recipe's
+        trials, kind = given["max_trials"] or 10, args.tuner or "random"
+        epochs = given["epochs"] or module.CASE.recipe("kit").epochs
+    distributed.check_workers(args.workers, distributed.search_trials(kind, trials, epochs))
+    args.seed = 0 if args.seed is None else args.seed
+    with distributed.search_lock(args.resume) if args.resume else contextlib.nullcontext():
+        from utils.tuner import tune
 
-    def worker_command(search_dir) -> list[str]:
-        """What each process of a local distributed search runs: this search, resumed."""
-        tune_again = ["tune", args.name, "--resume", str(search_dir), "--quiet"]
-        return [sys.executable, "-m", "casestudies", *tune_again]
+        def worker_command(search_dir) -> list[str]:
+            """What each process of a local distributed search runs: this search, resumed."""
+            tune_again = ["tune", args.name, "--resume", str(search_dir), "--quiet"]
+            return [sys.executable, "-m", "casestudies", *tune_again]
 
-    tune(
-        module.CASE,
-        module.build_model,
-        search_settings(args),
-        kind=args.tuner,
-        max_trials=args.max_trials,
-        executions=args.executions_per_trial,
-        epochs=args.epochs,
-        resume=args.resume,
-        workers=args.workers or 0,
-        worker_command=worker_command,
-    )
+        tune(
+            module.CASE,
+            module.build_model,
+            search_settings(args),
+            kind=args.tuner,
+            max_trials=given["max_trials"],
+            executions=args.executions_per_trial,
+            epochs=given["epochs"],
+            resume=args.resume,
+            workers=args.workers or 0,
+            worker_command=worker_command,
+        )
 
 
 def command_bench(args) -> None:

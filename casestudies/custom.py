@@ -21,17 +21,38 @@ OUTPUTS = {
     "binary": (1, "sigmoid", "binary_crossentropy", "accuracy"),
     "multiclass": (None, "softmax", "sparse_categorical_crossentropy", "accuracy"),
 }
+TEST_SIZE = 0.2
 
 
-def case_for(csv: str, target: str, task: str) -> CaseStudy:
-    """A case study declared on the spot for a learner's CSV
-    (task "auto" is inferred from the target)."""
+def case_for(
+    csv: str,
+    target: str,
+    task: str,
+    *,
+    recipe: str = "kit",
+    stratify: bool | None = None,
+    test_size: float | None = None,
+    dedupe: bool = False,
+) -> CaseStudy:
+    """A case study declared on the spot for a learner's CSV (task "auto" is inferred from
+    the target, checked with the split the run will make: the recipe's stratify unless
+    `stratify` says otherwise, `test_size`, `dedupe`)."""
     from pathlib import Path
 
+    course = Recipe(epochs=100, batch_size=32, scale=True, stratify=False, fast=False)
+    kit = Recipe(epochs=100, batch_size=32, patience=20)
     if task == "auto":
         from utils.data import load_dataset
 
-        task = load_dataset(csv, target, "auto").task
+        chosen = course if recipe == "course" else kit
+        task = load_dataset(
+            csv,
+            target,
+            "auto",
+            test_size=TEST_SIZE if test_size is None else test_size,
+            stratify=chosen.stratify if stratify is None else stratify,
+            dedupe=dedupe,
+        ).task
 
     return CaseStudy(
         name=Path(csv).stem.replace(" ", "_") or "custom",
@@ -40,10 +61,10 @@ def case_for(csv: str, target: str, task: str) -> CaseStudy:
         data_file=csv,
         target=target,
         metric="rmse" if task == "regression" else "accuracy",
-        test_size=0.2,
+        test_size=TEST_SIZE,
         split_seed=0,
-        course=Recipe(epochs=100, batch_size=32, scale=True, stratify=False, fast=False),
-        kit=Recipe(epochs=100, batch_size=32, patience=20),
+        course=course,
+        kit=kit,
     )
 
 

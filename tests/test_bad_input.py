@@ -4,6 +4,8 @@ exit status 2, and nothing written; none of them gets as far as training."""
 import gzip
 import lzma
 import pathlib
+import subprocess
+import sys
 import zipfile
 
 import pandas as pd
@@ -201,3 +203,95 @@ def test_compressed_and_utf16_csvs_that_say_what_they_are_still_load(tmp_path, n
         (tmp_path / name).write_bytes(data)
     dataset = load_dataset(tmp_path / name, "y", "auto")
     assert dataset.feature_names == ["a", "b"] and len(dataset.frame) == 40
+
+
+def notes_for(frame: pd.DataFrame, target: str, tmp_path) -> list[str]:
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    return load_dataset(tmp_path / "data.csv", target, "auto").notes
+
+
+def test_a_saved_row_index_is_named_before_training(tmp_path):
+    iris = pd.read_csv(DATA_DIR / "iris.csv")
+    iris.to_csv(tmp_path / "saved.csv")  # pandas' default: the index as an unnamed column
+    notes = load_dataset(tmp_path / "saved.csv", "species").notes
+    assert any("column 'Unnamed: 0' looks like a saved row index" in note for note in notes)
+    numbered = iris.assign(row=range(1, len(iris) + 1))
+    notes = notes_for(numbered, "species", tmp_path)
+    assert any("column 'row' looks like a saved row index" in note for note in notes)
+    assert not any("'row'" in note and "leak" in note for note in notes)  # said once, not twice
+
+
+def test_a_feature_that_gives_the_target_away_is_called_a_possible_leak(tmp_path):
+    iris = pd.read_csv(DATA_DIR / "iris.csv")
+    codes = {"setosa": 1, "versicolor": 5, "virginica": 9}
+    leaky = iris.assign(label=iris["species"].str[:3], code=iris["species"].map(codes))
+    notes = notes_for(leaky, "species", tmp_path)
+    leaks = [note for note in notes if "may be a leak" in note]
+    assert len(leaks) == 2 and "'label'" in leaks[0] and "'code'" in leaks[1]
+    assert "100.0% accuracy on its own" in leaks[1]
+    air = pd.read_csv(DATA_DIR / "air_quality.csv")
+    notes = notes_for(air.assign(ozone_ppb=air["Ozone"] * 1000 + 3), "Ozone", tmp_path)
+    assert any("'ozone_ppb'" in note and "|correlation| 1.000" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    "name, target", [("iris", "species"), ("diabetes", "Outcome"), ("air_quality", "Ozone")]
+)
+def test_the_shipped_data_raises_no_warning(name, target):
+    notes = load_dataset(DATA_DIR / f"{name}.csv", target).notes
+    assert not [note for note in notes if note.startswith("Warning")]
+
+
+def one_rare_class(folder):
+    text = "a,b,y\n" + "".join(f"{i},{(i * 7) % 11},{'ab'[i % 2]}\n" for i in range(30))
+    (folder / "rare.csv").write_text(text + "30,3,c\n")
+
+
+@pytest.mark.parametrize("options", [["--no-stratify"], ["--recipe", "course"]])
+def test_fit_infers_the_task_with_the_split_it_will_make(workdir, capsys, monkeypatch, options):
+    one_rare_class(workdir)
+    assert main(["fit", "--csv", "rare.csv", "--target", "y"]) == 2  # stratified: refused
+    check_one_line(capsys, ["Class 'c' of the target has a single row"])
+    seen = {}
+
+    def stop(case, build_model, settings):
+        seen.update(task=case.task, stratify=settings.stratify, recipe=settings.recipe)
+        raise KitError("stopped before training")
+
+    monkeypatch.setattr("utils.experiment.run_experiment", stop)
+    assert main(["fit", "--csv", "rare.csv", "--target", "y", *options]) == 2
+    check_one_line(capsys, ["stopped before training"])  # got past task inference
+    assert seen["task"] == "multiclass"
+
+
+def test_bad_grid_and_run_input_is_refused_before_tensorflow_loads(tmp_path):
+    (tmp_path / "small.csv").write_text(
+        "a,b,y\n" + "".join(f"{i},{(i * 5) % 7},{i % 2}\n" for i in range(12))
+    )
+    requests = {
+        "grid iris --csv nofile.csv": "File not found: nofile.csv",
+        "grid fashion --split-seed 3": "--split-seed does not apply to fashion",
+        "fit --csv small.csv --target y --validation-split 0.5": (
+            "--validation-split 0.5 leaves 4 of small.csv's 9 training rows to fit on; "
+            "the kit needs at least 6"
+        ),
+        "run iris --validation-split 1e-20": (
+            "--validation-split 1e-20 keeps 0 of iris.csv's 112 training rows for validation"
+        ),
+        "run iris fashion --split-seed 3": "--split-seed does not apply to fashion",
+    }
+    code = (
+        "import contextlib, io, sys\nfrom casestudies.cli import main\n"
+        f"for argv, words in {requests!r}.items():\n"
+        "    err = io.StringIO()\n"
+        "    with contextlib.redirect_stderr(err):\n"
+        "        assert main(argv.split()) == 2, argv\n"
+        "    said = err.getvalue()\n"
+        "    assert words in said and said.count(chr(10)) == 1, said\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["small.csv"]  # nothing written

@@ -16,6 +16,9 @@ from utils.experiment import Settings, plan
 from utils.images import load_split as load_images
 from utils.series import load_split as load_series
 
+# Its tests share expensive module fixtures: keep them on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("images_and_series")
+
 FASHION, ELNINO = load_case("fashion").CASE, load_case("elnino").CASE
 
 

@@ -124,14 +124,24 @@ def stdout_of(notebook, name: str) -> str:
 TABLE_CASES = tuple(name for name in CASE_STUDIES if load_case(name).CASE.kind == "table")
 
 
-@pytest.fixture(scope="module", params=TABLE_CASES)
+def on_one_worker(names):
+    """Fixture params whose tests all go to one pytest-xdist worker (`--dist loadgroup`, set in
+    pyproject.toml), so each notebook runs once, not once per worker."""
+    return [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in names]
+
+
+@pytest.fixture(scope="module", params=on_one_worker(TABLE_CASES))
 def ran(request, tmp_path_factory):
-    """The notebook executed up to its exercises (plus the checks), and its command-line run."""
+    """The whole notebook executed (with the exercise checks tried on stand-in answers before
+    the exercises), and its command-line run."""
     name = request.param
     folder = tmp_path_factory.mktemp(name)
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     check = notebook.cells[tagged(notebook, "check")].source
-    cells = notebook.cells[: tagged(notebook, "exercise")]
+    exercises = tagged(notebook, "exercise")
+    cells, rest = notebook.cells[:exercises], notebook.cells[exercises:]
+    # The exercises are the student's to run in full; here they only have to run cleanly.
+    rest.insert(0, code_cell("num_epochs = 3", "quick exercises"))
     parameters = tagged(notebook, "parameters")
     cells.insert(parameters + 1, code_cell(f"seed = {SEED}\nquick = True", "parameters"))
     cells += [
@@ -143,7 +153,7 @@ def ran(request, tmp_path_factory):
     if name == "air_quality":  # the exercise keeps Adam's learning rate at 1e-3
         good = "Answer(y_test.reshape(-1, 1), learning_rate=1e-2)"
         cells.append(code_cell(f"my_model = {good}\n{check}", "other learning rate"))
-    notebook.cells = cells
+    notebook.cells = cells + rest  # then the exercises, as a student runs them
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MPLBACKEND", raising=False)  # as a student's kernel would start
         NotebookClient(
@@ -154,6 +164,12 @@ def ran(request, tmp_path_factory):
         ).execute()
     (cli,) = (folder / "runs").glob(f"{name}-*")  # the notebook's `python -m casestudies run`
     return name, folder, notebook, cli
+
+
+def test_case_notebook_runs_cleanly(ran):
+    from test_notebooks import assert_ran_cleanly
+
+    assert_ran_cleanly(ran[2])
 
 
 def read(folder: Path, file: str) -> dict:
@@ -330,14 +346,18 @@ NEW_BAD = {
 }
 
 
-@pytest.fixture(scope="module", params=NEW_CASES)
+@pytest.fixture(scope="module", params=on_one_worker(NEW_CASES))
 def ran_new(request, tmp_path_factory):
-    """The notebook executed up to its exercises (plus the checks), and its command-line run."""
+    """The whole notebook executed (with the exercise checks tried on stand-in answers before
+    the exercises), and its command-line run."""
     name = request.param
     folder = tmp_path_factory.mktemp(name)
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     check = notebook.cells[tagged(notebook, "check")].source
-    cells = notebook.cells[: tagged(notebook, "exercise")]
+    exercises = tagged(notebook, "exercise")
+    cells, rest = notebook.cells[:exercises], notebook.cells[exercises:]
+    # The exercises are the student's to run in full; here they only have to run cleanly.
+    rest.insert(0, code_cell("num_epochs = 3", "quick exercises"))
     cells.insert(tagged(notebook, "parameters") + 1, code_cell(NEW_OVERRIDES[name], "parameters"))
     answer = ANSWER + "\nAnswer.layers = []  # a dense stand-in: no Conv2D\n"
     cells += [
@@ -351,7 +371,7 @@ def ran_new(request, tmp_path_factory):
             f"my_model = {NEW_GOOD[name]}\nmy_model.layers = [keras.layers.Conv2D(1, 3)]"
         )
         cells.append(code_cell(f"{convolutional}\n{check}", "convolutional"))
-    notebook.cells = cells
+    notebook.cells = cells + rest  # then the exercises, as a student runs them
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MPLBACKEND", raising=False)  # as a student's kernel would start
         NotebookClient(
@@ -362,6 +382,12 @@ def ran_new(request, tmp_path_factory):
         ).execute()
     (cli,) = (folder / "runs").glob(f"{name}-*")  # the notebook's `python -m casestudies run`
     return name, folder, notebook, cli
+
+
+def test_new_case_notebook_runs_cleanly(ran_new):
+    from test_notebooks import assert_ran_cleanly
+
+    assert_ran_cleanly(ran_new[2])
 
 
 def kit_arrays(name: str):
@@ -438,8 +464,9 @@ def test_new_cases_same_architecture(ran_new):
     assert notebook == model_description(keras.saving.load_model(cli / "model.keras"))
     if name == "fashion":  # the dense peer, against the kit's
         from utils import images
+        from utils.hyperparameters import build
 
-        kit_mlp = images.mlp(kit_arrays(name).preprocessor)
+        kit_mlp = build(images.build_mlp, kit_arrays(name).preprocessor)[0]
         notebook_mlp = keras.saving.load_model(folder / "mlp.keras")
         assert model_description(notebook_mlp) == model_description(kit_mlp)
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -153,3 +154,78 @@ def test_predict_refuses_an_allowed_name_its_run_did_not_write(run_copy, capsys)
 def test_predict_refuses_a_folder_missing_a_file_its_marker_lists(run_copy, capsys):
     (run_copy / "learning_curves.png").unlink()
     assert "has no learning_curves.png" in predict_refusal(run_copy, capsys)
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended, as a run killed with `kill -9` leaves."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def partial(folder: Path, name: str, pid: int | None) -> Path:
+    staging = folder / f".{name}.partial"
+    staging.mkdir(parents=True)
+    (staging / "config.json").write_text("{}\n")
+    if pid is not None:
+        (staging / runs.OWNER_FILE).write_text(f"{socket.gethostname()} {pid}\n")
+    return staging
+
+
+def test_a_partial_left_by_kill_9_is_reclaimed_and_a_live_one_never(tmp_path, capsys):
+    root = tmp_path / "runs"
+    stale = partial(root, "iris-20250101-000000", dead_pid())
+    live = partial(root, "iris-20250101-000001", os.getpid())
+    unknown = partial(root, "iris-20250101-000002", None)  # no owner recorded: hands off
+    with runs.writing("iris", root) as run:
+        (run.staging / "config.json").write_text("{}\n")
+    assert capsys.readouterr().err == (
+        f"Removed {stale}: left by a run that was killed before it finished.\n"
+    )
+    assert not stale.exists() and live.is_dir() and unknown.is_dir()
+    assert sorted(json.loads((run.final / runs.COMPLETE_FILE).read_text())["files"]) == [
+        "config.json"  # the owner record is not part of the finished folder
+    ]
+
+
+def test_the_same_out_folder_is_usable_again_after_a_kill_9(tmp_path, capsys):
+    out = tmp_path / "out"
+    partial(tmp_path, "out", dead_pid())
+    with runs.writing("x", out=out) as run:
+        (run.staging / "config.json").write_text("{}\n")
+    assert "left by a run that was killed" in capsys.readouterr().err
+    assert everything_under(tmp_path) == ["out", "out/complete.json", "out/config.json"]
+    partial(tmp_path, "again", os.getpid())
+    with pytest.raises(KitError, match="Another run is writing to"):
+        with runs.writing("x", out=tmp_path / "again"):
+            pytest.fail("a live claim was taken over")
+
+
+def test_bench_writes_its_folder_atomically(workdir, monkeypatch):
+    from casestudies import benchmark
+
+    monkeypatch.setattr(benchmark, "bench", lambda *args, **kwargs: {"cases": {}})
+    monkeypatch.setattr(benchmark, "startup_report", lambda quick: {"help_seconds": 0.1})
+    assert main(["bench", "iris", "--quick", "--out", "done"]) == 0
+    listed = json.loads((workdir / "done" / runs.COMPLETE_FILE).read_text())["files"]
+    assert sorted(listed) == ["bench.json"]
+
+    def interrupted(quick):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(benchmark, "startup_report", interrupted)
+    assert main(["bench", "iris", "--quick", "--out", "stopped"]) == 130
+    assert everything_under(workdir) == ["done", "done/bench.json", "done/complete.json"]
+
+
+def test_predict_on_a_search_folder_points_at_its_best_run(run_copy, tmp_path, capsys):
+    search = tmp_path / "searches" / "iris-random-20250101-000000"
+    (search / "trial_0").mkdir(parents=True)
+    (search / "search.json").write_text("{}\n")
+    (search / "checkpoint.weights.h5").write_bytes(b"\x89HDF")  # the kit's own, not code
+    err = predict_refusal(search, capsys)
+    assert "is a search folder (written by `tune`), not a run folder" in err
+    assert "--resume" in err and "code" not in err
+    best = shutil.copytree(run_copy, search / "best_model-20250101-000100")
+    err = predict_refusal(search, capsys)
+    assert f"its best model's run folder is {best}. Use --run {best}." in err

@@ -104,3 +104,17 @@ def test_predict_refuses_a_planted_pickle_through_the_command_line(run_copy, cap
     assert main(["predict", "--run", str(run_copy), "--csv", str(DATA_DIR / "diabetes.csv")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "preprocessing.pkl" in err
+
+
+@pytest.mark.parametrize("units", [1, 4])
+def test_a_model_with_the_wrong_number_of_outputs_is_refused(quick_runs, tmp_path, units):
+    """Same input width as the iris run, but a binary model's one unit (or four): refused."""
+    from utils.keras_setup import import_keras
+
+    keras = import_keras()
+    run_dir = shutil.copytree(quick_runs["iris"], tmp_path / "iris")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation="sigmoid")])
+    model.save(run_dir / "model.keras")
+    message = refusal(run_dir)
+    assert f"has {units} output unit(s) but preprocessing.json describes a multiclass" in message
+    assert "with 3 classes (needing 3)" in message

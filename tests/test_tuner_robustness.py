@@ -4,11 +4,13 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from utils import distributed
@@ -194,3 +196,198 @@ def test_a_signal_to_a_local_distributed_search_stops_the_chief_and_workers(tmp_
         for child in children | children_of(parent.pid):
             if running(child):
                 os.kill(child, signal.SIGKILL)
+
+
+# Resume honours or refuses (issue #13): one search at a time, only --max-trials may change, the
+# data is found by a path relative to the search folder and checked by its hash, every report is
+# kept, and Hyperband's trials bound --workers.
+
+IRIS = ROOT / "data" / "iris.csv"
+
+
+def search_folder(tmp_path, done: int = 0, **changes) -> Path:
+    """A search folder as `tune iris` leaves it: search.json (data path relative to the folder,
+    and its hash) and `done` finished trials."""
+    search_dir = tmp_path / "searches" / "iris-random-1"
+    search_dir.mkdir(parents=True)
+    data = tmp_path / "data" / "iris.csv"
+    data.parent.mkdir()
+    data.write_bytes(IRIS.read_bytes())
+    record = {**RECORD, **distributed.data_record(data, search_dir), **changes}
+    (search_dir / "search.json").write_text(json.dumps(record))
+    for trial in range(done):
+        (search_dir / "tuner" / f"trial_{trial}").mkdir(parents=True)
+        (search_dir / "tuner" / f"trial_{trial}" / "trial.json").write_text(
+            '{"status": "COMPLETED"}'
+        )
+    return search_dir
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    return ended.pid
+
+
+def test_a_second_tune_of_one_search_is_refused_naming_the_first(tmp_path):
+    search_dir = search_folder(tmp_path)
+    # The first `tune`: the lock it holds while it runs (it releases it on SIGTERM).
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom utils import distributed\n"
+            "with distributed.search_lock(sys.argv[1]):\n"
+            "    print('locked', flush=True)\n    time.sleep(120)",
+            str(search_dir),
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        before = files_under(search_dir)
+        status, err = run_tune(["tune", "iris", "--resume", str(search_dir)], tmp_path)
+        assert status == 2 and err.count("\n") == 1, err
+        assert f"error: {search_dir} is being searched by another `tune` (process " in err, err
+        assert f"{holder.pid})" in err
+        assert files_under(search_dir) == before
+        holder.send_signal(signal.SIGTERM)
+        holder.wait(timeout=30)
+        assert not (search_dir / distributed.LOCK_FILE).exists(), "SIGTERM left the lock"
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+
+def test_the_lock_is_not_taken_by_local_workers_nor_twice_by_one_process(tmp_path, monkeypatch):
+    lock = tmp_path / distributed.LOCK_FILE
+    with distributed.search_lock(tmp_path):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+        with distributed.search_lock(tmp_path):  # the CLI, then `tune`: re-entered
+            pass
+        assert lock.exists()
+    assert not lock.exists()
+    monkeypatch.setenv(distributed.LOCK_HELD_BY_PARENT, "1")  # a chief or worker of --workers
+    with distributed.search_lock(tmp_path):
+        assert not lock.exists()
+
+
+@pytest.mark.parametrize(
+    "argv, done, expected",
+    [
+        (["--epochs", "5"], 0, "with --epochs 5: the search began with 2"),
+        (["--executions-per-trial", "2"], 0, "with --executions-per-trial 2: the search began"),
+        (["--tuner", "hyperband"], 0, "with --tuner hyperband: the search began with random"),
+        (["--csv", "other.csv"], 0, "with --csv other.csv: the search began with ../../data/"),
+        (["--target", "petal_width"], 0, "with --target petal_width: the search began with"),
+        (["--test-size", "0.3"], 0, "with --test-size 0.3: the search began with 0.2"),
+        (["--split-seed", "1"], 0, "with --split-seed 1: the search began with 42"),
+        (["--seed", "7"], 0, "with --seed 7: the search began with 0"),
+        (["--seed", "0", "--quick"], 0, "with --epochs 3: the search began with 2"),
+        (["--max-trials", "1"], 2, "with --max-trials 1: 2 trials are already done"),
+    ],
+)
+def test_a_change_on_resume_is_refused_in_one_line_with_the_reason(tmp_path, argv, done, expected):
+    search_dir = search_folder(tmp_path, done=done)
+    before = files_under(tmp_path)
+    status, err = run_tune(["tune", "iris", "--resume", str(search_dir), *argv], tmp_path)
+    assert status == 2 and err.startswith("error: Can't resume") and err.count("\n") == 1, err
+    assert expected in err, err
+    assert files_under(tmp_path) == before
+
+
+def test_only_options_given_count_as_changes_and_more_trials_are_honoured(tmp_path):
+    from casestudies.cli import build_parser
+
+    args = build_parser().parse_args(["tune", "iris", "--resume", "x"])
+    assert all(getattr(args, key) is None for key in distributed.RESUME_OPTIONS)
+    search_dir = search_folder(tmp_path, done=2)
+    saved = distributed.read_search(search_dir)
+    same = {key: saved[key] for key in distributed.RESUME_OPTIONS}
+    same["csv"] = str(tmp_path / "data" / "iris.csv")  # the same file, named another way
+    assert distributed.check_resume(search_dir, saved, same) == 3
+    assert distributed.check_resume(search_dir, saved, {"max_trials": 7}) == 7
+    assert distributed.check_resume(search_dir, saved, {"max_trials": 2}) == 2
+
+
+def test_the_data_is_found_beside_a_moved_search_and_a_changed_file_is_refused(tmp_path):
+    search_dir = search_folder(tmp_path)
+    saved = distributed.read_search(search_dir)
+    assert saved["csv"] == "../../data/iris.csv"
+    moved = tmp_path / "elsewhere"  # the repository copied to another place, or machine
+    moved.mkdir()
+    for folder in ("searches", "data"):
+        (tmp_path / folder).rename(moved / folder)
+    moved_search = moved / "searches" / "iris-random-1"
+    distributed.check_resume(moved_search, saved, {})  # found, and unchanged
+    assert distributed.data_path(moved_search, saved) == str(moved / "data" / "iris.csv")
+    (moved / "data" / "iris.csv").write_text(IRIS.read_text().replace("5.1", "5.2", 1))
+    status, err = run_tune(["tune", "iris", "--resume", str(moved_search)], tmp_path)
+    assert status == 2 and err.count("\n") == 1, err
+    assert "the data in" in err and "has changed since the search began" in err, err
+    # An older search.json (its path as typed, no hash) still resumes.
+    old = {**RECORD, "csv": str(IRIS)}
+    assert distributed.check_resume(moved_search, old, {}) == RECORD["max_trials"]
+    assert distributed.data_path(moved_search, old) == str(IRIS)
+
+
+def test_hyperband_trials_are_counted_as_keras_tuners_oracle_runs_them(tmp_path):
+    import keras_tuner
+
+    for max_epochs in (3, 10):  # 3: log(3, 3) rounds up in floating point; 10: three brackets
+        space = keras_tuner.HyperParameters()
+        space.Float("x", 0, 1)
+        oracle = keras_tuner.oracles.HyperbandOracle(
+            objective=keras_tuner.Objective("score", "max"),
+            max_epochs=max_epochs,
+            factor=distributed.HYPERBAND_FACTOR,
+            hyperband_iterations=1,
+            hyperparameters=space,
+            seed=0,
+        )
+        oracle._set_project_dir(str(tmp_path / str(max_epochs)), "search")
+        trials = 0
+        while (trial := oracle.create_trial("tuner0")).status != "STOPPED":
+            trials += 1
+            oracle.update_trial(trial.trial_id, {"score": trial.hyperparameters.get("x")})
+            trial.status = "COMPLETED"
+            oracle.end_trial(trial)
+        assert distributed.hyperband_trials(max_epochs) == trials, max_epochs
+
+
+def test_more_workers_than_hyperbands_trials_is_refused(tmp_path):
+    argv = ["tune", "iris", "--tuner", "hyperband", "--quick", "--workers", "7"]
+    status, err = run_tune(argv, tmp_path)
+    assert status == 2 and "more than the search's 6 trials" in err, err
+
+
+def test_a_resume_takes_over_a_stale_lock_adds_trials_and_keeps_every_report(
+    tmp_path, monkeypatch, capsys
+):
+    from casestudies.cli import main
+    from utils.loading import load_run
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["tune", "iris", "--quick", "--quiet"]) == 0
+    (search_dir,) = (tmp_path / "searches").iterdir()
+    lock = search_dir / distributed.LOCK_FILE
+    assert not lock.exists()
+    lock.write_text(json.dumps({"pid": dead_pid(), "host": socket.gethostname()}))
+    capsys.readouterr()
+    assert main(["tune", "iris", "--resume", str(search_dir), "--max-trials", "3", "--quiet"]) == 0
+    output = capsys.readouterr()
+    assert "which is no longer running" in output.err and "taking the search over" in output.err
+    assert "random search, 2 trials done, 1 left" in output.out
+    assert not lock.exists()
+    assert json.loads((search_dir / "search.json").read_text())["max_trials"] == 3
+    assert len(pd.read_csv(search_dir / "trials.csv")) == 3
+    best_models = sorted(search_dir.glob("best_model-*"))
+    assert len(best_models) == 2  # one per session, each with the report that chose it
+    for best_model in best_models:
+        load_run(best_model)
+        assert "tuned" in json.loads((best_model / "comparison.json").read_text())
+    latest = json.loads((search_dir / "comparison.json").read_text())
+    assert latest["best_model"] == best_models[-1].name

@@ -7,6 +7,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TASKS = ("binary", "multiclass", "regression")
 # What one example is: a row of a CSV, an image (the .npz of data/), or a point of a time series.
 KINDS = ("table", "images", "series")
+EXAMPLES = {"table": "rows", "images": "images", "series": "windows"}  # what a report counts
 RECIPES = ("kit", "course")
 
 # The --quick budgets: enough to check that everything runs end to end, not to learn anything.

@@ -20,6 +20,8 @@ from utils.reading import read_csv
 MIN_ROWS = 10
 # Rows left for training after the test split: MIN_ROWS at the default test size of 0.2.
 MIN_TRAIN_ROWS = MIN_ROWS - math.ceil(0.2 * MIN_ROWS)
+# Rows left to fit on after the validation split: MIN_TRAIN_ROWS at the default split of 0.2.
+MIN_FIT_ROWS = math.floor(MIN_TRAIN_ROWS * (1 - 0.2))
 # A text feature is one-hot encoded when it has at most this many distinct values.
 MAX_CATEGORIES = 20
 # A whole-number target with at most this many values (and repeats) is taken as classes.
@@ -231,6 +233,106 @@ def check_enough_rows(
         )
 
 
+# A single feature that predicts the target this well on its own is probably a leak.
+LEAK_ACCURACY = 0.99  # classifiers: accuracy of a per-value lookup or a one-feature tree
+LEAK_CORRELATION = 0.99  # regression: |Pearson correlation| with the target
+MIN_LEAK_ROWS = 30  # with fewer rows a perfect single-feature fit is too often chance
+
+
+def index_like_columns(frame: pd.DataFrame, target: str) -> list[str]:
+    """Features that look like a saved pandas row index: named `Unnamed: 0` (what `to_csv`
+    without `index=False` leaves), or numbering the rows 0..n-1 or 1..n in file order."""
+    found = []
+    rows = frame.index.to_numpy()  # each row's place in the file, kept when rows are dropped
+    for column in frame.columns:
+        if column == target:
+            continue
+        values = frame[column]
+        numbered = (
+            pd.api.types.is_numeric_dtype(values)
+            and not pd.api.types.is_bool_dtype(values)
+            and len(values) > 2
+            and (np.array_equal(values, rows) or np.array_equal(values, rows + 1))
+        )
+        if str(column).startswith("Unnamed: ") or numbered:
+            found.append(column)
+    return found
+
+
+def single_feature_fit(feature: pd.Series, labels: pd.Series, task: str) -> float:
+    """How well one feature alone predicts the target: |correlation| for a regression; for a
+    classifier, the accuracy of a per-value lookup (text) or a tree with one leaf per class."""
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(feature) or feature.nunique() < 2:
+            return 0.0
+        correlation = np.corrcoef(feature.astype("float64"), labels.astype("float64"))[0, 1]
+        return 0.0 if np.isnan(correlation) else abs(float(correlation))
+    if not pd.api.types.is_numeric_dtype(feature) or pd.api.types.is_bool_dtype(feature):
+        # Each value's most common class, as a lookup table would answer.
+        majority = pd.crosstab(feature.astype(str), labels.astype(str)).max(axis=1).sum()
+        return float(majority) / len(labels)
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(max_leaf_nodes=max(2, labels.nunique()), random_state=0)
+    X = feature.to_numpy(dtype="float64").reshape(-1, 1)
+    return float(tree.fit(X, labels.astype(str)).score(X, labels.astype(str)))
+
+
+def data_warnings(frame: pd.DataFrame, target: str, task: str) -> list[str]:
+    """Columns that would make a model look better than it is: a saved row index, and any
+    feature that gives the target away on its own (a leak). Cheap: pandas and one small tree."""
+    warnings = []
+    index_like = index_like_columns(frame, target)
+    for column in index_like:
+        warnings.append(
+            f"Warning: column {column!r} looks like a saved row index (it numbers the rows, it "
+            "does not describe them): drop it from the CSV (in pandas, save with "
+            "to_csv(index=False))."
+        )
+    if len(frame) < MIN_LEAK_ROWS:
+        return warnings
+    labels = frame[target]
+    for column in frame.columns:
+        if column == target or column in index_like:
+            continue
+        fit = single_feature_fit(frame[column], labels, task)
+        limit = LEAK_CORRELATION if task == "regression" else LEAK_ACCURACY
+        if fit >= limit:
+            how = (
+                f"|correlation| {fit:.3f} with {target!r}"
+                if task == "regression"
+                else f"{fit:.1%} accuracy on its own"
+            )
+            warnings.append(
+                f"Warning: column {column!r} predicts the target almost perfectly by itself "
+                f"({how}): it may be a leak (a copy of the target, or something known only "
+                "after it). Check it, and drop it if it is."
+            )
+    return warnings
+
+
+def check_validation_split(
+    train_rows: int, validation_split: float, patience: int | None, source: str
+) -> None:
+    """--validation-split against the training rows: enough left to fit on, and at least one
+    validation row when it asks for any (learning curves and early stopping are made on them)."""
+    option = f"--validation-split {validation_split:g}"
+    fit_rows = math.floor(train_rows * (1.0 - validation_split))  # Keras's own arithmetic
+    validation_rows = train_rows - fit_rows
+    if fit_rows < MIN_FIT_ROWS:
+        raise KitError(
+            f"{option} leaves {fit_rows} of {source}'s {train_rows} training rows to fit on; "
+            f"the kit needs at least {MIN_FIT_ROWS}. Use a smaller --validation-split "
+            "(or 0), or add rows."
+        )
+    if validation_split > 0 and validation_rows == 0:
+        uses = "the learning curves and early stopping" if patience else "the learning curves"
+        raise KitError(
+            f"{option} keeps 0 of {source}'s {train_rows} training rows for validation, which "
+            f"{uses} need: use at least {1 / train_rows:.2g}, or 0 to train without them."
+        )
+
+
 def load_dataset(
     path,
     target: str,
@@ -259,4 +361,5 @@ def load_dataset(
         frame = frame.drop_duplicates()
         notes.append(f"Dropped {before - len(frame)} duplicate rows of {before} (--dedupe).")
     check_enough_rows(frame[target], task, test_size, stratify and task != "regression", source)
+    notes += data_warnings(frame, target, task)
     return Dataset(frame=frame, target=target, task=task, source=str(path), notes=notes)

@@ -7,11 +7,15 @@ this machine. The oracle is a gRPC server with no authentication: locally it bin
 loopback address only, so nothing off this machine can reach it; across machines, give the
 chief an explicit address on a trusted network or reach it through an SSH tunnel.
 
-It also reads a search folder's `search.json` (`read_search`) and checks `--workers`
-(`check_workers`) without TensorFlow, so that bad input is refused before TensorFlow loads.
+It also reads a search folder's `search.json` (`read_search`), checks what a resume may change
+(`check_resume`) and `--workers` (`check_workers`), and locks the folder to one search at a time
+(`search_lock`), all without TensorFlow, so that bad input is refused before TensorFlow loads.
 """
 
+import contextlib
+import hashlib
 import json
+import math
 import os
 import signal
 import socket
@@ -22,15 +26,19 @@ import time
 from pathlib import Path
 
 from utils.errors import KitError
+from utils.runs import SEARCH_FILE
 
 LOOPBACK = "127.0.0.1"
 EVERY_INTERFACE = ("0.0.0.0", "::", "[::]")
 TUNERS = ("random", "hyperband", "bayesian", "grid")
-SEARCH_FILE = "search.json"
 # Local workers are whole TensorFlow processes (a few hundred MB each, several seconds to
 # start): a fixed cap, the same on every machine, keeps a typo from filling the memory.
 MAX_LOCAL_WORKERS = 16
 STOP_GRACE_SECONDS = 10  # after SIGTERM, how long a chief or worker gets before SIGKILL
+HYPERBAND_FACTOR = 3  # Keras Tuner's default: each round keeps a third of the models
+LOCK_FILE = "tune.lock"  # the pid of the `tune` running this search; see `search_lock`
+# Set for the chief and workers `run_local` starts: the command that started them holds the lock.
+LOCK_HELD_BY_PARENT = "CASESTUDIES_SEARCH_LOCKED_BY"
 
 # What a search.json must hold, and of what type, to be resumed (bool is no number here).
 _TEXT, _WHOLE, _NUMBER = (str,), (int,), (int, float)
@@ -49,6 +57,9 @@ SEARCH_KEYS = {
     "split_seed": _WHOLE,
     "space": None,  # any value; compared with the case's search space on resuming
 }
+# Written since searches record their data by a path relative to the search folder and the
+# file's SHA-256; an older search.json has neither marker and a path as it was typed.
+DATA_HASH_KEY = "csv_sha256"
 _AT_LEAST_ONE = ("max_trials", "executions_per_trial", "epochs", "batch_size")
 
 
@@ -96,11 +107,233 @@ def search_problem(saved) -> str | None:
         return f"test_size is {saved['test_size']}, not between 0 and 1"
     if saved["tuner"] not in TUNERS:
         return f"tuner is {saved['tuner'][:40]!r}, not one of {', '.join(TUNERS)}"
+    if DATA_HASH_KEY in saved and not isinstance(saved[DATA_HASH_KEY], str):
+        return f"{DATA_HASH_KEY} is {str(json.dumps(saved[DATA_HASH_KEY]))[:40]}, not text"
     return None
 
 
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_record(csv, search_dir) -> dict:
+    """How search.json records the data: its path relative to the search folder where one
+    exists (so a copy of the repository elsewhere, or another machine, finds it) and its hash."""
+    csv, search_dir = os.path.abspath(csv), os.path.abspath(search_dir)
+    try:
+        shared = os.path.commonpath([csv, search_dir])
+    except ValueError:  # another drive (Windows): no relative path
+        shared = None
+    # Relative only within a shared folder (the repository), not by way of the root.
+    path = csv if shared in (None, os.path.dirname(shared)) else os.path.relpath(csv, search_dir)
+    return {"csv": path, DATA_HASH_KEY: file_sha256(csv)}
+
+
+def data_path(search_dir, saved: dict) -> str:
+    """The data file a search record names: relative to its search folder (or absolute); an
+    older record's path as it was typed (relative to where `tune` ran)."""
+    if DATA_HASH_KEY not in saved or os.path.isabs(saved["csv"]):
+        return saved["csv"]
+    return os.path.normpath(os.path.join(search_dir, saved["csv"]))
+
+
+def check_data(search_dir, saved: dict) -> None:
+    """Refuse to resume a search whose data file is gone or changed since the search began."""
+    if DATA_HASH_KEY not in saved:
+        return  # an older search.json: no hash to check
+    path = data_path(search_dir, saved)
+    if not os.path.isfile(path):
+        raise KitError(
+            f"Can't resume {search_dir}: its data file {path} is not there (search.json gives "
+            f"{saved['csv']} relative to the search folder). Put the CSV back there."
+        )
+    if file_sha256(path) != saved[DATA_HASH_KEY]:
+        raise KitError(
+            f"Can't resume {search_dir}: the data in {path} has changed since the search began "
+            "(its SHA-256 differs), so its trials would not compare. Start a new search."
+        )
+
+
+def trials_done(search_dir) -> int:
+    """Trials Keras Tuner has finished in a search folder (completed, failed or invalid)."""
+    done = 0
+    for path in Path(search_dir, "tuner").glob("trial_*/trial.json"):
+        try:
+            done += json.loads(path.read_text()).get("status") in ("COMPLETED", "FAILED", "INVALID")
+        except (OSError, ValueError, AttributeError):
+            continue  # a trial being written: not done
+    return done
+
+
+# What `tune --resume` may be given again, and the search.json key each one sets.
+RESUME_OPTIONS = {
+    "tuner": "--tuner",
+    "max_trials": "--max-trials",
+    "executions_per_trial": "--executions-per-trial",
+    "epochs": "--epochs",
+    "csv": "--csv",
+    "target": "--target",
+    "test_size": "--test-size",
+    "split_seed": "--split-seed",
+    "seed": "--seed",
+}
+
+
+def check_resume(search_dir, saved: dict, given: dict) -> int:
+    """What a resume may change: only `--max-trials` (not below the trials done). Any other
+    option given (`given`: search.json key -> value, None where not given) must repeat what the
+    search began with, and its data must be unchanged. The search's number of trials."""
+    check_data(search_dir, saved)
+    for key, option in RESUME_OPTIONS.items():
+        value = given.get(key)
+        if value is None or key == "max_trials" or value == saved[key]:
+            continue
+        if key == "csv" and os.path.abspath(value) == os.path.abspath(data_path(search_dir, saved)):
+            continue
+        raise KitError(
+            f"Can't resume {search_dir} with {option} {value}: the search began with "
+            f"{saved[key]}, and changing it would mix trials that don't compare. Drop {option} "
+            "(only --max-trials may change on resuming), or start a new search."
+        )
+    max_trials = given.get("max_trials")
+    if max_trials is None or max_trials == saved["max_trials"]:
+        return saved["max_trials"]
+    if saved["tuner"] == "hyperband":
+        raise KitError(
+            f"Can't resume {search_dir} with --max-trials {max_trials}: Hyperband sets its own "
+            "number of trials from --epochs. Drop --max-trials."
+        )
+    done = trials_done(search_dir)
+    if max_trials < done:
+        raise KitError(
+            f"Can't resume {search_dir} with --max-trials {max_trials}: {done} trials are already "
+            f"done. Give at least --max-trials {done}, or drop it to keep {saved['max_trials']}."
+        )
+    return max_trials
+
+
+def hyperband_trials(max_epochs: int, factor: int = HYPERBAND_FACTOR) -> int:
+    """How many trials one iteration of Keras Tuner's Hyperband runs (at most: it stops early if
+    the search space runs out): its oracle's brackets and rounds, with the same arithmetic."""
+    brackets, epochs = 0, max_epochs
+    while epochs >= 1:  # the oracle's min_epochs
+        epochs, brackets = epochs / factor, brackets + 1
+    last_round_size = math.ceil(1 + math.log(max_epochs, factor))
+    return sum(
+        math.ceil(last_round_size / (bracket + 1) * factor ** (bracket - round_number))
+        for bracket in range(brackets)
+        for round_number in range(bracket + 1)
+    )
+
+
+def search_trials(kind: str, max_trials: int, epochs: int) -> int:
+    """The number of trials a search runs: Hyperband's own, or `max_trials`."""
+    return hyperband_trials(epochs) if kind == "hyperband" else max_trials
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+_HELD: dict[str, int] = {}  # the locks this process holds, and how many times it entered each
+
+
+@contextlib.contextmanager
+def search_lock(search_dir):
+    """One `tune` at a time on a search folder: LOCK_FILE, created exclusively, holds its pid and
+    host, and is removed on exit (an error, Ctrl-C or SIGTERM too). A lock whose process is gone
+    (`kill -9`, a crash) is stale and taken over, with a warning. Workers, and the chief started
+    by `--workers`, don't lock: the command that started them holds it. Re-entrant in a process."""
+    path = os.path.abspath(os.path.join(search_dir, LOCK_FILE))
+    if path in _HELD or (role() not in (None, "chief")) or os.environ.get(LOCK_HELD_BY_PARENT):
+        _HELD[path] = _HELD.get(path, 0) + 1
+        try:
+            yield
+        finally:
+            _HELD[path] -= 1
+            if not _HELD[path]:
+                del _HELD[path]
+        return
+    _take_lock(search_dir, path)
+    _HELD[path] = 1
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # so that `finally` runs
+            previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        del _HELD[path]
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _take_lock(search_dir, path: str) -> None:
+    mine = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+    for attempt in range(2):
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if attempt == 0 and holder is not None and _stale(holder):
+                print(
+                    f"warning: {path} was left by process {holder['pid']}, which is no longer "
+                    "running (killed?); taking the search over.",
+                    file=sys.stderr,
+                )
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                continue
+            raise KitError(_locked_message(search_dir, path, holder)) from None
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(mine + "\n")
+        return
+
+
+def _lock_holder(path: str) -> dict | None:
+    try:
+        holder = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(holder, dict) and isinstance(holder.get("pid"), int):
+        return holder
+    return None
+
+
+def _stale(holder: dict) -> bool:
+    """A lock left by a process of this machine that is gone (or that reused our pid)."""
+    if holder.get("host") != socket.gethostname():
+        return False  # another machine's process: can't tell, so never taken over
+    return holder["pid"] == os.getpid() or not _alive(holder["pid"])
+
+
+def _locked_message(search_dir, path: str, holder: dict | None) -> str:
+    if holder is None:
+        who = "a `tune` whose lock can't be read"
+    else:
+        host = "" if holder.get("host") == socket.gethostname() else f" on {holder.get('host')}"
+        who = f"another `tune` (process {holder['pid']}{host})"
+    return (
+        f"{search_dir} is being searched by {who}; two at once would run trials twice. Wait "
+        f"for it to finish (or stop it), then resume; if no `tune` is running, delete {path}."
+    )
+
+
 def check_workers(workers: int | None, trials: int | None) -> None:
-    """Refuse more local workers than trials to run, or than MAX_LOCAL_WORKERS."""
+    """Refuse more local workers than trials to run (see `search_trials`), or than
+    MAX_LOCAL_WORKERS."""
     if not workers:
         return
     if workers > MAX_LOCAL_WORKERS:
@@ -215,9 +448,9 @@ def run_local(command: list[str], search_dir, workers: int, say=print) -> None:
     say(f"Distributed search: a chief on {LOOPBACK}:{port} and {workers} workers")
 
     def start(tuner_id: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            command, env={**os.environ, **oracle_environment(tuner_id, LOOPBACK, port)}
-        )
+        environment = {**os.environ, **oracle_environment(tuner_id, LOOPBACK, port)}
+        environment[LOCK_HELD_BY_PARENT] = str(os.getpid())
+        return subprocess.Popen(command, env=environment)
 
     processes = []
     previous = _stop_on_sigterm()

@@ -13,14 +13,16 @@ from utils.errors import KitError
 
 
 def model_builder(build_model, preprocessor):
-    """`build_model(hp)`, with the data's `num_features`, `task`, `num_classes` and `window`
-    filled in where it asks for them (a learner's CSV has its own columns and classes)."""
+    """`build_model(hp)`, with the data's `num_features`, `task`, `num_classes`, `window` and
+    `input_shape` filled in where it asks for them (a learner's CSV has its own columns and
+    classes)."""
     wanted = inspect.signature(build_model).parameters
     given = {
         "num_features": len(preprocessor.feature_names),
         "task": preprocessor.task,
         "num_classes": preprocessor.num_classes,
         "window": getattr(preprocessor, "window", None),  # a series' months per forecast
+        "input_shape": preprocessor.input_shape,
     }
     given = {name: value for name, value in given.items() if name in wanted}
     return functools.partial(build_model, **given)

@@ -168,16 +168,17 @@ def read_images(paths: list[str], preprocessor: ImagePreprocessor):
     return preprocessor.transform(np.stack(images)), [str(path) for path in files], notes
 
 
-def mlp(preprocessor: ImagePreprocessor):
-    """The dense peer: the image flattened, one hidden layer, softmax; compiled like the CNN."""
+def build_mlp(hp, input_shape=(28, 28, 1), num_classes=10):
+    """The dense peer, a `build_model(hp)` like the cases' own: the image flattened, one hidden
+    layer of MLP_UNITS, a softmax; compiled like the CNN (Adam at 1e-3)."""
     import keras
 
     model = keras.Sequential(
         [
-            keras.Input(shape=preprocessor.input_shape),
+            keras.Input(shape=input_shape),
             keras.layers.Flatten(),
             keras.layers.Dense(MLP_UNITS, activation="relu"),
-            keras.layers.Dense(preprocessor.num_classes, activation="softmax"),
+            keras.layers.Dense(num_classes, activation="softmax"),
         ]
     )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -219,27 +220,11 @@ def logistic(data, run_plan):
 
 
 def train_mlp(data, run_plan):
-    """The MLP, trained exactly as the CNN is (epochs, batch, early stopping, seed)."""
-    from utils.evaluation import predict
-    from utils.keras_setup import seed_everything
-    from utils.training import train
+    """The MLP, trained and tested exactly as the CNN is (epochs, batch, early stopping, seed)."""
+    from utils.experiment import train_and_evaluate
 
-    seed_everything(run_plan.seed)
-    model = mlp(data.preprocessor)
-    recipe = run_plan.recipe
-    train(
-        model,
-        data.X_train,
-        data.y_train,
-        epochs=recipe.epochs,
-        batch_size=recipe.batch_size,
-        fast=recipe.fast,
-        validation_split=run_plan.validation_split,
-        seed=run_plan.seed,
-        patience=recipe.patience,
-        progress_label=None,
-    )
-    return predict(model, data.X_test, "multiclass")
+    trained = train_and_evaluate(build_mlp, data, run_plan)
+    return trained.y_pred, trained.scores
 
 
 def figures(model, data, trained, title: str) -> dict:

@@ -1,16 +1,18 @@
 """Opening a run folder that someone gives you: every file checked before anything is trusted.
 
-Only the files a run writes (an allowlist), all of them, the completion marker, intact JSON;
-then the model, loaded with Keras's `safe_mode` and checked against the preprocessing.
+Only the files a run writes (an allowlist), all of them, the completion marker, intact JSON,
+every field of preprocessing.json; then the model, loaded with Keras's `safe_mode` and checked
+against the preprocessing (input shape and output units).
 """
 
 import json
 import math
 from pathlib import Path
 
+from utils.case import TASKS
 from utils.errors import KitError
 from utils.preprocessing import Preprocessor
-from utils.runs import COMPLETE_FILE, MODEL_FILE, PREPROCESSING_FILE, is_run_file
+from utils.runs import COMPLETE_FILE, MODEL_FILE, PREPROCESSING_FILE, SEARCH_FILE, is_run_file
 
 
 def _read_json(run_dir: Path, name: str) -> dict:
@@ -26,70 +28,184 @@ def _read_json(run_dir: Path, name: str) -> dict:
         raise KitError(
             f"{path} is not valid JSON (damaged or edited?). Use an intact run folder."
         ) from None
+    except RecursionError:  # JSON nested thousands deep: Python's parser gives up
+        raise KitError(
+            f"{path} is malformed (nested too deep). Use an intact run folder."
+        ) from None
     if not isinstance(values, dict):
         raise KitError(f"{path} does not hold a JSON object. Use an intact run folder.")
     return values
 
 
-def load_preprocessor(run_dir: Path) -> Preprocessor:
-    values = _read_json(run_dir, PREPROCESSING_FILE)
-    if values.get("kind") in ("images", "series"):
-        return _load_other_kind(run_dir, values)
+class Malformed(Exception):
+    """One field of preprocessing.json is wrong: what it is and what it should be."""
+
+
+# The largest image side a run may describe: far beyond the kit's 28 x 28 Fashion-MNIST.
+MAX_IMAGE_SIDE = 1024
+
+
+def _is_number(value) -> bool:
+    """A finite JSON number (not true/false; json reads NaN and Infinity, and huge integers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
     try:
-        preprocessor = Preprocessor.from_dict(values)
-        widths_agree = preprocessor.mean is None or len(preprocessor.mean) == len(
-            preprocessor.std
-        ) == len(preprocessor.feature_names)
-        valid = (
-            isinstance(preprocessor.columns, list)
-            and preprocessor.task in ("binary", "multiclass", "regression")
-            and widths_agree
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _is_count(value, low: int = 1, high: int | None = None) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and low <= value
+        and (high is None or value <= high)
+    )
+
+
+def _texts(values, field: str, minimum: int = 1) -> list[str]:
+    if not isinstance(values, list) or len(values) < minimum:
+        raise Malformed(f"{field} must be a list of at least {minimum} name(s)")
+    if not all(isinstance(value, str) for value in values):
+        raise Malformed(f"{field} must hold only text")
+    if len(set(values)) != len(values):
+        raise Malformed(f"{field} repeats a name")
+    return values
+
+
+def _fields(values: dict, required: set[str], optional: set[str]) -> None:
+    if missing := sorted(required - values.keys()):
+        raise Malformed(f"no field {missing[0]!r}")
+    if extra := sorted(values.keys() - required - optional):
+        raise Malformed(f"unexpected field {extra[0]!r}")
+
+
+def _table(values: dict) -> Preprocessor:
+    """A table's preprocessing, each field checked for type, length and finiteness."""
+    _fields(
+        values,
+        {"task", "target", "columns"},
+        {"categories", "scale", "mean", "std", "classes", "kind"},
+    )
+    preprocessor = Preprocessor.from_dict(values)
+    task = preprocessor.task
+    if task not in TASKS:
+        raise Malformed(f"task must be one of {', '.join(TASKS)}")
+    if not isinstance(preprocessor.target, str):
+        raise Malformed("target must be a column name")
+    columns = _texts(preprocessor.columns, "columns")
+    if preprocessor.target in columns:
+        raise Malformed("the target is also a feature column")
+    categories = preprocessor.categories
+    if not isinstance(categories, dict):
+        raise Malformed("categories must map column names to lists of values")
+    for column, known in categories.items():
+        if column not in columns:
+            raise Malformed(f"categories names {column!r}, which is not a column")
+        _texts(known, f"categories of {column!r}")
+    if not isinstance(preprocessor.scale, bool):
+        raise Malformed("scale must be true or false")
+    width = len(preprocessor.feature_names)
+    if preprocessor.scale:
+        for name in ("mean", "std"):
+            statistic = getattr(preprocessor, name)
+            if not isinstance(statistic, list) or not all(map(_is_number, statistic)):
+                raise Malformed(f"{name} must be a list of finite numbers")
+            if len(statistic) != width:
+                raise Malformed(f"{name} has {len(statistic)} values for {width} input columns")
+        if not all(value > 0 for value in preprocessor.std):
+            raise Malformed("std must be positive (the scaler divides by it)")
+    elif preprocessor.mean is not None or preprocessor.std is not None:
+        raise Malformed("mean and std must be null when scale is false")
+    classes = preprocessor.classes
+    if task == "regression":
+        if classes is not None:
+            raise Malformed("classes must be null for a regression")
+    else:
+        plain = isinstance(classes, list) and all(
+            isinstance(name, (str, bool)) or _is_number(name) for name in classes
         )
-        valid = valid and (preprocessor.task == "regression" or bool(preprocessor.classes))
-    except (TypeError, KeyError, AttributeError):
-        valid = False
-    if not valid:
-        raise KitError(
-            f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). "
-            "Use an intact run folder."
-        )
+        if not plain or len({json.dumps(name) for name in classes}) != len(classes):
+            raise Malformed("classes must be a list of distinct labels (text or numbers)")
+        if len(classes) < 2 or (task == "binary" and len(classes) != 2):
+            raise Malformed(f"a {task} model cannot have {len(classes)} classes")
     return preprocessor
 
 
-def _load_other_kind(run_dir: Path, values: dict):
-    """An image or series run's preprocessing, its fields checked like a table's."""
+def _images(values: dict):
     from utils.images import ImagePreprocessor
+
+    _fields(values, {"classes", "height", "width", "kind"}, {"task"})
+    preprocessor = ImagePreprocessor.from_dict(values)
+    _texts(preprocessor.classes, "classes", minimum=2)
+    for name in ("height", "width"):
+        if not _is_count(getattr(preprocessor, name), 1, MAX_IMAGE_SIDE):
+            raise Malformed(f"{name} must be a whole number from 1 to {MAX_IMAGE_SIDE}")
+    if preprocessor.task != "multiclass":
+        raise Malformed("task must be multiclass for images")
+    return preprocessor
+
+
+def _series(values: dict):
     from utils.series import SeriesPreprocessor
 
-    kind = values["kind"]
-    try:
-        if kind == "images":
-            preprocessor = ImagePreprocessor.from_dict(values)
-            valid = (
-                all(isinstance(name, str) for name in preprocessor.classes)
-                and len(preprocessor.classes) >= 2
-                and all(isinstance(size, int) and size > 0 for size in preprocessor.input_shape)
-            )
-        else:
-            preprocessor = SeriesPreprocessor.from_dict(values)
-            valid = (
-                isinstance(preprocessor.window, int)
-                and preprocessor.window > 0
-                and isinstance(preprocessor.column, str)
-                and all(
-                    isinstance(number, (int, float)) and math.isfinite(number)
-                    for number in (preprocessor.mean, preprocessor.std)
-                )
-                and preprocessor.std > 0
-            )
-    except (TypeError, KeyError, AttributeError):
-        valid = False
-    if not valid:
-        raise KitError(
-            f"{run_dir / PREPROCESSING_FILE} is malformed (missing or inconsistent fields). "
-            "Use an intact run folder."
-        )
+    _fields(values, {"column", "window", "mean", "std", "kind"}, {"task", "classes", "num_classes"})
+    preprocessor = SeriesPreprocessor.from_dict(values)
+    if not isinstance(preprocessor.column, str):
+        raise Malformed("column must be a column name")
+    if not _is_count(preprocessor.window):
+        raise Malformed("window must be a whole number of at least 1")
+    if not (_is_number(preprocessor.mean) and _is_number(preprocessor.std)):
+        raise Malformed("mean and std must be finite numbers")
+    if not preprocessor.std > 0:
+        raise Malformed("std must be positive (the scaler divides by it)")
+    fixed = (preprocessor.task, preprocessor.classes, preprocessor.num_classes)
+    if fixed != ("regression", None, 0):
+        raise Malformed("a series model is a regression: task, classes and num_classes disagree")
     return preprocessor
+
+
+READERS = {"table": _table, "images": _images, "series": _series}
+
+
+def load_preprocessor(run_dir: Path):
+    """The run's preprocessing (a table's, or utils.images' or utils.series'), every field
+    checked, so a damaged or edited file is refused in one line rather than crashing later."""
+    values = _read_json(run_dir, PREPROCESSING_FILE)
+    kind = values.get("kind", "table")
+    try:
+        if not isinstance(kind, str) or kind not in READERS:
+            raise Malformed(f"kind must be one of {', '.join(READERS)}")
+        return READERS[kind](values)
+    except Malformed as problem:
+        raise KitError(
+            f"{run_dir / PREPROCESSING_FILE} is malformed ({problem}). Use an intact run folder."
+        ) from None
+
+
+def output_units(preprocessor) -> int:
+    """The units of the model's output layer: one per class for a multiclass model, else 1."""
+    return preprocessor.num_classes if preprocessor.task == "multiclass" else 1
+
+
+def search_folder_message(search_dir: Path) -> str:
+    """A `tune` search folder given as a run: say what it is and where its best run is."""
+    best = sorted(
+        path
+        for path in search_dir.glob("best_model-*")
+        if path.is_dir() and (path / COMPLETE_FILE).is_file()
+    )
+    if best:
+        return (
+            f"{search_dir} is a search folder (written by `tune`), not a run folder: "
+            f"its best model's run folder is {best[-1]}. Use --run {best[-1]}."
+        )
+    return (
+        f"{search_dir} is a search folder (written by `tune`), not a run folder, and it holds "
+        "no best_model-DATE/ run folder yet: finish the search with `tune NAME --resume "
+        f"{search_dir}`, then use the best_model-DATE/ folder it writes."
+    )
 
 
 def check_run(run_dir) -> tuple[Preprocessor, dict]:
@@ -100,6 +216,8 @@ def check_run(run_dir) -> tuple[Preprocessor, dict]:
         raise KitError(
             f"Run folder not found: {run_dir}. Give a folder under runs/ written by `run` or `fit`."
         )
+    if (run_dir / SEARCH_FILE).is_file():
+        raise KitError(search_folder_message(run_dir))
     present = sorted(run_dir.iterdir())
     foreign = [
         path.name + ("/" if path.is_dir() else "") for path in present if not is_run_file(path)
@@ -163,6 +281,18 @@ def load_model(run_dir, preprocessor: Preprocessor):
             f"{model_path} expects inputs of shape {model_shape} "
             f"but {PREPROCESSING_FILE} describes {preprocessor.input_shape}: "
             "the files come from different runs. Use an intact run folder."
+        )
+    units = model.outputs[0].shape[-1] if model.outputs else None
+    if units != output_units(preprocessor):
+        described = (
+            f"a {preprocessor.task} model with {preprocessor.num_classes} classes"
+            if preprocessor.task != "regression"
+            else "a regression"
+        )
+        raise KitError(
+            f"{model_path} has {units} output unit(s) but {PREPROCESSING_FILE} describes "
+            f"{described} (needing {output_units(preprocessor)}): the files come from different "
+            "runs. Use an intact run folder."
         )
     return model
 

@@ -56,6 +56,19 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
                 f"Column {column!r} of {csv} should be numeric "
                 f"but holds text like {show(features[column].iloc[0])}. Fix those values."
             )
+    # A value training never saw is predicted (as none of the known values: all zeros, like
+    # scikit-learn's OneHotEncoder(handle_unknown="ignore")) but named: refusing would block
+    # every other row over one new value, and saying nothing would hide a guess.
+    for column, values in preprocessor.unseen_categories(features).items():
+        rows = int((~features[column].astype(str).isin(preprocessor.categories[column])).sum())
+        shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+        notes.append(
+            f"Column {column!r} holds value(s) the training rows never had: {shown} "
+            f"({rows} row(s)). The model sees none of its known values "
+            f"({', '.join(map(repr, preprocessor.categories[column][:5]))}"
+            f"{', ...' if len(preprocessor.categories[column]) > 5 else ''}) there: "
+            "treat those predictions with care."
+        )
     X = preprocessor.transform(features)  # refuses values too large for the model
     model = load_model(run_dir, preprocessor)  # last: every check above answers without TensorFlow
     outputs = model.predict(X, verbose=0)

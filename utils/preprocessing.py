@@ -115,12 +115,26 @@ class Preprocessor:
         if overflow.any():
             row, column = np.argwhere(overflow)[0]
             name = self.feature_names[column]
-            raise KitError(
-                f"Feature {name!r} holds {features[name].iloc[row]:g}, too large for the "
-                "model's 32-bit numbers: rescale that column (e.g. divide it or take a log) "
-                "or remove the rows that hold such values."
+            if name in features.columns:
+                raise KitError(
+                    f"Feature {name!r} holds {features[name].iloc[row]:g}, too large for the "
+                    "model's 32-bit numbers: rescale that column (e.g. divide it or take a log) "
+                    "or remove the rows that hold such values."
+                )
+            raise KitError(  # a one-hot column: only odd scaler statistics can overflow it
+                f"Feature {name!r} scales beyond the model's 32-bit numbers: the run's "
+                "preprocessing.json holds odd statistics. Use an intact run folder."
             )
         return as_float32
+
+    def unseen_categories(self, features: pd.DataFrame) -> dict[str, list[str]]:
+        """Per text column, the values the training rows never had (they encode as all zeros)."""
+        unseen = {}
+        for column, known in self.categories.items():
+            values = features[column].astype(str)
+            if new := sorted(set(values) - set(known)):
+                unseen[column] = new
+        return unseen
 
     def encode_labels(self, labels: pd.Series) -> np.ndarray:
         if self.task == "regression":

@@ -78,7 +78,9 @@ def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     )
 
 
-def run_summary(title: str, metric: str, metrics: dict, run_dir, why: str | None = None) -> str:
+def run_summary(
+    title: str, metric: str, metrics: dict, run_dir, why: str | None = None, examples="rows"
+) -> str:
     """What `run` and `fit` print at the end: the data and training, the table, the verdict."""
     from utils.evaluation import METRIC_KEYS
 
@@ -87,8 +89,8 @@ def run_summary(title: str, metric: str, metrics: dict, run_dir, why: str | None
         training += f", keeping epoch {metrics['best_epoch']}'s weights (lowest validation loss)"
     return "\n".join(
         [
-            f"\n{title}: {metrics['n_train']} training rows, {metrics['n_test']} test rows, "
-            + training,
+            f"\n{title}: {metrics['n_train']} training {examples}, "
+            f"{metrics['n_test']} test {examples}, " + training,
             metrics_table(metrics, METRIC_KEYS[metrics["task"]]),
             textwrap.fill(verdict(metrics, metric, why), width=100),
             f"Saved to {run_dir}\n",

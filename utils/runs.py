@@ -5,7 +5,9 @@ A run folder holds `config.json`, `metrics.json`, `history.csv`, `preprocessing.
 pickle, and the model loads with Keras's `safe_mode`, so a folder a classmate sends you can't
 run code on your machine. A run writes into a hidden sibling (`.NAME.partial`), claimed with an
 exclusive mkdir before any work, and renames it into place only once every file is written: a
-crash, Ctrl-C or `kill` leaves nothing behind, and two runs can never share a folder.
+crash, Ctrl-C or `kill` leaves nothing behind, and two runs can never share a folder. Only
+`kill -9` (or a power cut) can leave a `.NAME.partial`: it records its run's host and process
+id, so the next run on that machine removes it once that process is gone, and says so.
 """
 
 import contextlib
@@ -15,6 +17,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,8 +37,11 @@ RUN_FILES = {  # every file a run folder may hold, and nothing else
     MODEL_FILE,
     COMPLETE_FILE,
     "grid_results.csv",  # grid search runs
-    "comparison.json",  # grid search runs
+    "comparison.json",  # grid runs, and a search's best_model-DATE/ (the report that chose it)
+    "bench.json",  # the benchmark's folder
 }
+SEARCH_FILE = "search.json"  # marks a `tune` search folder (utils.distributed writes it)
+OWNER_FILE = ".owner"  # in a staging folder: "HOST PID" of the run writing it
 FIGURE_NAME = re.compile(r"[A-Za-z0-9_-]+\.png")
 
 
@@ -81,16 +88,66 @@ def _staging(final: Path) -> Path:
     return final.parent / f".{final.name}.partial"
 
 
-def _claim(final: Path) -> Path | None:
-    """Exclusively create `final`'s hidden staging sibling, the claim on the name: None if
-    another run holds it or `final` already holds something."""
-    staging = _staging(final)
+def _owner_is_gone(staging: Path) -> bool:
+    """True only if the staging folder's run was on this machine and its process has ended;
+    a folder without a readable owner (just claimed, or foreign) counts as live."""
     try:
-        staging.mkdir()  # atomic: of two runs, exactly one creates it
-    except FileExistsError:
-        return None
+        host, pid = (staging / OWNER_FILE).read_text().split()
+        pid = int(pid)
+    except (OSError, ValueError):
+        return False
+    if host != socket.gethostname() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def _claims_locked(folder: Path):
+    """Claims in one folder, one at a time: a stale staging folder is removed and reclaimed
+    without another run slipping in between."""
+    import fcntl
+
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def reclaim_stale(folder: Path, say=None) -> list[Path]:
+    """Remove the staging folders under `folder` left by runs killed with `kill -9` (their
+    process is gone), saying so for each; a live run's is never touched. Call under the lock."""
+    say = say or (lambda message: print(message, file=sys.stderr))
+    removed = []
+    for staging in sorted(Path(folder).glob(".*.partial")):
+        if staging.is_dir() and not staging.is_symlink() and _owner_is_gone(staging):
+            shutil.rmtree(staging, ignore_errors=True)
+            say(f"Removed {staging}: left by a run that was killed before it finished.")
+            removed.append(staging)
+    return removed
+
+
+def _claim(final: Path) -> Path | None:
+    """Exclusively create `final`'s hidden staging sibling, the claim on the name, recording
+    this process as its owner: None if another run holds it or `final` already holds
+    something. Stale claims (their run killed) in the same folder are removed first."""
+    staging = _staging(final)
+    with _claims_locked(staging.parent):
+        reclaim_stale(staging.parent)
+        try:
+            staging.mkdir()  # atomic: of two runs, exactly one creates it
+        except FileExistsError:
+            return None
+        (staging / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n")
     if _holds_anything(final):  # a run that finished before our claim
-        staging.rmdir()
+        shutil.rmtree(staging)
         return None
     return staging
 
@@ -140,6 +197,7 @@ def _file_record(path: Path) -> dict:
 
 def _complete(staging: Path, final: Path) -> None:
     """Mark the staging folder complete, listing every file, then rename it into place."""
+    (staging / OWNER_FILE).unlink(missing_ok=True)  # the claim's record, not a file of the run
     foreign = sorted(path.name for path in staging.iterdir() if not is_run_file(path))
     if foreign:  # a kit bug: predict would refuse the folder
         raise ValueError(f"a run wrote {', '.join(foreign)}, which RUN_FILES does not allow")

@@ -44,7 +44,9 @@ def trials_table(trials: dict, objective: str) -> pd.DataFrame:
 
 
 def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
-    """The trials ranked, saved and drawn; the best retrained and tested beside the default."""
+    """The trials ranked, saved and drawn; the best retrained and tested beside the default,
+    saved as a new `best_model-DATE/` holding this report's `comparison.json` (the search
+    folder's `comparison.json` is the latest one, naming its folder)."""
     import matplotlib.pyplot as plt
 
     from utils.plots import trial_figures
@@ -73,7 +75,11 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     trial_plan, best, default = best_beside_default(
         case, setup, settings, best_hp, fit, fit, "tuned", say
     )
+    comparison = {"default": default.metrics, "tuned": best.metrics}
+    session = {**comparison, "best_hyperparameters": best_hp}
     with runs.writing("best_model", search_dir) as run:
+        # Each session's report stays with the model it describes, so a resume loses none.
+        runs.write_json(run.staging / "comparison.json", session)
         saving.save_run(
             run.staging,
             case,
@@ -84,8 +90,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
             search={"kind": record["tuner"], "folder": str(search_dir)},
         )
     best_dir = run.final
-    comparison = {"default": default.metrics, "tuned": best.metrics}
-    runs.write_json(search_dir / "comparison.json", {**comparison, "best_hyperparameters": best_hp})
+    runs.write_json(search_dir / "comparison.json", {**session, "best_model": best_dir.name})
     say(f"Saved to {search_dir} (best model: {best_dir})")
     return {
         "search_dir": search_dir,

@@ -27,6 +27,7 @@ import keras_tuner  # noqa: E402  (after the quiet Keras import)
 warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
 
 TUNERS, SEARCH_FILE = distributed.TUNERS, distributed.SEARCH_FILE
+DEFAULT_TRIALS = 10  # trials of a search when --max-trials is not given
 read_search = distributed.read_search  # checked without TensorFlow, so the CLI reads it first
 
 
@@ -85,7 +86,10 @@ def make_tuner(kind: str, hypermodel, objective: str, directory, record: dict):
     )
     if kind == "hyperband":
         return keras_tuner.Hyperband(
-            max_epochs=record["epochs"], factor=3, hyperband_iterations=1, **common
+            max_epochs=record["epochs"],
+            factor=distributed.HYPERBAND_FACTOR,
+            hyperband_iterations=1,  # so `distributed.hyperband_trials` counts its trials
+            **common,
         )
     tuner_class = {
         "random": keras_tuner.RandomSearch,
@@ -107,16 +111,19 @@ def check_resumable(search_dir, saved: dict, record: dict) -> dict:
     return saved
 
 
-def resumed_settings(resume, kind, settings):
-    """A resumed search keeps the settings it began with: data, split, seed, tuner, budget."""
+def resumed_settings(resume, given: dict, settings):
+    """A resumed search keeps the settings it began with: data, split, seed, tuner, budget; of
+    the options `given` (search.json key -> value, None where not given) only max_trials may
+    change. (saved record with the max_trials to run, tuner, settings)."""
     saved = read_search(Path(resume))
-    if kind is not None and kind != saved["tuner"]:
-        raise KitError(
-            f"{resume} holds a {saved['tuner']} search, not {kind}. "
-            "Drop --tuner to resume it, or start a new search."
-        )
-    keys = ("csv", "target", "test_size", "split_seed", "seed")
-    return saved, saved["tuner"], replace(settings, quick=False, **{k: saved[k] for k in keys})
+    saved = {**saved, "max_trials": distributed.check_resume(resume, saved, given)}
+    keys = ("target", "test_size", "split_seed", "seed")
+    csv = distributed.data_path(resume, saved)
+    return (
+        saved,
+        saved["tuner"],
+        replace(settings, quick=False, csv=csv, **{k: saved[k] for k in keys}),
+    )
 
 
 def tune(
@@ -125,8 +132,8 @@ def tune(
     settings,
     *,
     kind: str | None = "random",
-    max_trials: int = 10,
-    executions: int = 1,
+    max_trials: int | None = None,
+    executions: int | None = None,
     epochs: int | None = None,
     resume=None,
     workers: int = 0,
@@ -138,11 +145,13 @@ def tune(
 
     With `workers`, the trials run in a local chief and workers, each started with
     `worker_command(search_dir)` (an argv list). A chief or worker process returns None: the
-    process that started them reports.
+    process that started them reports. Resuming, `max_trials` may grow the search (not below
+    the trials done); any other option given (not None) must repeat what the search began with.
     """
     saved = None
     if resume is not None:
-        saved, kind, settings = resumed_settings(resume, kind, settings)
+        given = {"tuner": kind, "max_trials": max_trials, "executions_per_trial": executions}
+        saved, kind, settings = resumed_settings(resume, {**given, "epochs": epochs}, settings)
     kind = kind or "random"
     if kind not in TUNERS:
         raise KitError(f"Unknown tuner {kind!r}: choose one of {', '.join(TUNERS)}.")
@@ -154,8 +163,8 @@ def tune(
         "target": plan.target,
         "tuner": kind,
         "objective": case.objective,
-        "max_trials": QUICK_TRIALS if settings.quick else max_trials,
-        "executions_per_trial": executions,
+        "max_trials": QUICK_TRIALS if settings.quick else max_trials or DEFAULT_TRIALS,
+        "executions_per_trial": executions or 1,
         "epochs": epochs or (QUICK_SEARCH_EPOCHS if settings.quick else plan.recipe.epochs),
         "batch_size": plan.recipe.batch_size,
         "seed": plan.seed,
@@ -163,13 +172,30 @@ def tune(
         "split_seed": plan.split_seed,
         "space": search_space(setup.build_model),
     }
-    distributed.check_workers(workers, None if kind == "hyperband" else record["max_trials"])
+    if saved is not None:
+        record = check_resumable(resume, saved, record)
+    distributed.check_workers(
+        workers, distributed.search_trials(kind, record["max_trials"], record["epochs"])
+    )
     if saved is None:
         search_dir = runs.new_run_dir(f"{case.name}-{kind}", searches_root)
-        runs.write_json(search_dir / SEARCH_FILE, record)
     else:
         search_dir = Path(resume)
-        record = check_resumable(search_dir, saved, record)
+    with distributed.search_lock(search_dir):
+        if saved is None:
+            record |= distributed.data_record(plan.csv, search_dir)
+            runs.write_json(search_dir / SEARCH_FILE, record)
+        elif record["max_trials"] != read_search(search_dir)["max_trials"]:
+            runs.write_json(search_dir / SEARCH_FILE, record)  # a resume that adds trials
+        return _search(
+            case, setup, settings, kind, record, search_dir, workers, worker_command, say
+        )
+
+
+def _search(case, setup, settings, kind, record, search_dir, workers, worker_command, say):
+    """The trials of a locked search folder, then (alone, or in the process that started the
+    chief and workers) the report."""
+    plan = setup.plan
     (X_fit, y_fit), validation = hold_out_validation(
         setup.data.X_train, setup.data.y_train, plan.validation_split
     )
@@ -182,8 +208,10 @@ def tune(
             trial.status in ("COMPLETED", "FAILED", "INVALID")
             for trial in tuner.oracle.trials.values()
         )
-        left = max(0, record["max_trials"] - done)
-        left = "until Hyperband's schedule ends" if kind == "hyperband" else f"{left} left"
+        left = max(
+            0, distributed.search_trials(kind, record["max_trials"], record["epochs"]) - done
+        )
+        left = f"at most {left} left" if kind == "hyperband" else f"{left} left"
         say(f"Search folder {search_dir}: {kind} search, {done} trials done, {left}")
     try:
         reports = distributed.run_trials(

@@ -7,6 +7,9 @@ import jupytext
 import numpy as np
 import pytest
 
+# Its tests share expensive module fixtures: keep them on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("regularisation")
+
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "regularisation.py"
 NUM_EPOCHS = 60  # the unregularised network bottoms out near epoch 25: enough to overfit
 
