@@ -467,10 +467,34 @@ def search_settings(args):
     )
 
 
+def check_folds(case, settings, folds: int) -> None:
+    """--cv against the training rows: every fold needs rows of every class to validate on (a
+    series: more windows than folds)."""
+    import numpy as np
+
+    from utils import experiment
+
+    _notes, data = experiment.prepare_data(experiment.plan(case, settings))
+    if data.preprocessor.task != "regression":
+        smallest = int(np.bincount(data.y_train).min())
+        if folds > smallest:
+            raise KitError(
+                f"--cv {folds} needs at least {folds} training rows of every class, and the "
+                f"smallest class has {smallest}: choose --cv {max(2, smallest)} or fewer."
+            )
+    elif folds >= len(data.y_train):
+        raise KitError(
+            f"--cv {folds} needs more than {folds} training rows; there are "
+            f"{len(data.y_train)}: choose a smaller --cv."
+        )
+
+
 def command_grid(args) -> None:
     module = load_case(args.name)
     settings = search_settings(args)
     check_input(module.CASE, settings)  # bad data or options: one line, TensorFlow not loaded
+    if not settings.quick:  # a quick search uses QUICK_FOLDS
+        check_folds(module.CASE, settings, args.cv)
     from utils.grid import grid_search
 
     grid_search(

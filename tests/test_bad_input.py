@@ -295,3 +295,21 @@ def test_bad_grid_and_run_input_is_refused_before_tensorflow_loads(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["small.csv"]  # nothing written
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["grid", "iris", "--cv", "100"], "smallest class has 37: choose --cv 37 or fewer"),
+        (["grid", "air_quality", "--cv", "500"], "needs more than 500 training rows"),
+    ],
+)
+def test_more_folds_than_the_training_rows_allow_is_refused_in_one_line(
+    workdir, argv, expected, capsys
+):
+    from casestudies.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and len(err.strip().splitlines()) == 1
+    assert not (workdir / "runs").exists()

@@ -122,7 +122,8 @@ def resumed_settings(resume, given: dict, settings):
     return (
         saved,
         saved["tuner"],
-        replace(settings, quick=False, csv=csv, **{k: saved[k] for k in keys}),
+        # A quick image search took fewer images: its resume takes the same ones.
+        replace(settings, quick=saved.get("quick", False), csv=csv, **{k: saved[k] for k in keys}),
     )
 
 
@@ -170,6 +171,7 @@ def tune(
         "seed": plan.seed,
         "test_size": plan.test_size,
         "split_seed": plan.split_seed,
+        "quick": plan.quick,
         "space": search_space(setup.build_model),
     }
     if saved is not None:
