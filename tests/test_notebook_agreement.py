@@ -138,13 +138,7 @@ def ran(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(name)
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     check = notebook.cells[tagged(notebook, "check")].source
-    exercises = tagged(notebook, "exercise")
-    cells, rest = notebook.cells[:exercises], notebook.cells[exercises:]
-    # The exercises are the student's to run in full; here they only have to run cleanly.
-    rest.insert(0, code_cell("num_epochs = 3", "quick exercises"))
-    parameters = tagged(notebook, "parameters")
-    cells.insert(parameters + 1, code_cell(f"seed = {SEED}\nquick = True", "parameters"))
-    cells += [
+    checks = [
         code_cell(SAVE, "save"),
         code_cell(ANSWER, "answer"),
         code_cell(f"my_model = {GOOD[name]}\n{check}", "good"),
@@ -152,8 +146,18 @@ def ran(request, tmp_path_factory):
     ]
     if name == "air_quality":  # the exercise keeps Adam's learning rate at 1e-3
         good = "Answer(y_test.reshape(-1, 1), learning_rate=1e-2)"
-        cells.append(code_cell(f"my_model = {good}\n{check}", "other learning rate"))
-    notebook.cells = cells + rest  # then the exercises, as a student runs them
+        checks.append(code_cell(f"my_model = {good}\n{check}", "other learning rate"))
+    return execute(name, notebook, folder, f"seed = {SEED}\nquick = True", checks)
+
+
+def execute(name: str, notebook, folder: Path, overrides: str, checks: list) -> tuple:
+    """Run the notebook with `overrides` after its parameters cell and the `checks` cells
+    before its exercises, which then run with 3 epochs (they are the student's to run in full;
+    here they only have to run cleanly): (name, folder, notebook, its command-line run)."""
+    exercises = tagged(notebook, "exercise")
+    cells, rest = notebook.cells[:exercises], notebook.cells[exercises:]
+    cells.insert(tagged(notebook, "parameters") + 1, code_cell(overrides, "parameters"))
+    notebook.cells = [*cells, *checks, code_cell("num_epochs = 3", "quick exercises"), *rest]
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MPLBACKEND", raising=False)  # as a student's kernel would start
         NotebookClient(
@@ -354,13 +358,8 @@ def ran_new(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(name)
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     check = notebook.cells[tagged(notebook, "check")].source
-    exercises = tagged(notebook, "exercise")
-    cells, rest = notebook.cells[:exercises], notebook.cells[exercises:]
-    # The exercises are the student's to run in full; here they only have to run cleanly.
-    rest.insert(0, code_cell("num_epochs = 3", "quick exercises"))
-    cells.insert(tagged(notebook, "parameters") + 1, code_cell(NEW_OVERRIDES[name], "parameters"))
     answer = ANSWER + "\nAnswer.layers = []  # a dense stand-in: no Conv2D\n"
-    cells += [
+    checks = [
         code_cell(NEW_SAVE, "save"),
         code_cell(answer, "answer"),
         code_cell(f"my_model = {NEW_GOOD[name]}\n{check}", "good"),
@@ -370,18 +369,8 @@ def ran_new(request, tmp_path_factory):
         convolutional = (
             f"my_model = {NEW_GOOD[name]}\nmy_model.layers = [keras.layers.Conv2D(1, 3)]"
         )
-        cells.append(code_cell(f"{convolutional}\n{check}", "convolutional"))
-    notebook.cells = cells + rest  # then the exercises, as a student runs them
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("MPLBACKEND", raising=False)  # as a student's kernel would start
-        NotebookClient(
-            notebook,
-            timeout=900,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(folder)}},
-        ).execute()
-    (cli,) = (folder / "runs").glob(f"{name}-*")  # the notebook's `python -m casestudies run`
-    return name, folder, notebook, cli
+        checks.append(code_cell(f"{convolutional}\n{check}", "convolutional"))
+    return execute(name, notebook, folder, NEW_OVERRIDES[name], checks)
 
 
 def test_new_case_notebook_runs_cleanly(ran_new):
