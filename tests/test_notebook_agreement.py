@@ -231,12 +231,15 @@ def test_same_training_settings(ran):
     assert parameters["patience"] == config["patience"] is not None
 
 
-def architecture(model) -> dict:
+def model_description(model) -> dict:
+    """Everything that makes the architecture and its training objective, but the layer names."""
     return {
         "input": tuple(model.input_shape),
         "layers": [
-            (type(layer).__name__, layer.units, layer.activation.__name__) for layer in model.layers
+            (type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})
+            for layer in model.layers
         ],
+        "weights": model.count_params(),
         "loss": model.loss,
         "optimizer": type(model.optimizer).__name__,
         "learning_rate": round(float(model.optimizer.learning_rate), 8),
@@ -248,8 +251,8 @@ def test_same_architecture(ran):
 
     keras = import_keras()
     _, folder, _, cli = ran
-    notebook = architecture(keras.saving.load_model(folder / "notebook.keras"))
-    assert notebook == architecture(keras.saving.load_model(cli / "model.keras"))
+    notebook = model_description(keras.saving.load_model(folder / "notebook.keras"))
+    assert notebook == model_description(keras.saving.load_model(cli / "model.keras"))
 
 
 def test_same_baseline_and_close_test_metric(ran):
@@ -427,21 +430,6 @@ def test_new_cases_same_training_settings(ran_new):
     fit_rows = int(metrics["n_train"] * 0.8)
     assert parameters["steps_per_epoch"] == -(-fit_rows // config["batch_size"])
     assert config["validation_split"] == 0.2
-
-
-def model_description(model) -> dict:
-    """Everything that makes the architecture and its training objective, but the layer names."""
-    return {
-        "input": tuple(model.input_shape),
-        "layers": [
-            (type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})
-            for layer in model.layers
-        ],
-        "weights": model.count_params(),
-        "loss": model.loss,
-        "optimizer": type(model.optimizer).__name__,
-        "learning_rate": round(float(model.optimizer.learning_rate), 8),
-    }
 
 
 def test_new_cases_same_architecture(ran_new):
