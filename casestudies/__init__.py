@@ -9,7 +9,17 @@ import importlib
 import utils  # noqa: F401  (quiets TensorFlow before anything loads it)
 from utils.errors import KitError
 
-CASE_STUDIES = ("diabetes", "iris", "air_quality", "fashion", "elnino")
+CASE_STUDIES = (
+    "diabetes",
+    "iris",
+    "air_quality",
+    "fashion",
+    "elnino",
+    "autoencoder",
+    "denoising",
+    "vae",
+    "gan",
+)
 
 
 def load_case(name: str):

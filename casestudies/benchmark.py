@@ -12,6 +12,11 @@ For each case study, on one shared split (stratified for classifiers) and for ea
 - logistic_regression (linear_regression for regression) and random_forest: the classic peers
   of every run's table, fitted on all the training rows.
 
+Unit 4's cases (autoencoder, denoising, vae, gan) have no classic contenders to time: for each
+seed the kit trains and judges the case's model as `run` does, and the benchmark reports the
+median (and range) of every number in its table and of its fit seconds, with the course
+recipe's where it differs.
+
 Keras contenders, the NumPy floor and the MLP train on the same 80% of the training rows (the
 rest is the validation hold-out). Every contender is scored on the same test rows. Ratios are
 computed seed by seed, then their median is reported. Each case then says whether the kit's
@@ -28,7 +33,7 @@ import warnings
 from dataclasses import replace
 
 from utils import experiment
-from utils.case import QUICK_SEARCH_EPOCHS
+from utils.case import GENERATIVE_TASKS, QUICK_SEARCH_EPOCHS
 from utils.evaluation import LOWER_IS_BETTER, peer_models, score, to_labels
 from utils.hyperparameters import build
 
@@ -302,6 +307,9 @@ def bench(cases, settings, seeds=(0, 1, 2), custom: bool = False, say=print) -> 
     report = {"seeds": list(seeds), "quick": settings.quick, "versions": None, "cases": {}}
     for case, build_model in cases:
         say(f"== {case.title}: fitting {len(seeds)} seed(s) of each contender ==")
+        if case.task in GENERATIVE_TASKS:
+            report["cases"][case.name] = measure_generative(case, settings, seeds, say)
+            continue
         results = measure_case(case, build_model, settings, seeds)
         other = (
             measure_kit_on("jax", case.name, custom, settings, seeds)
@@ -356,6 +364,60 @@ def bench(cases, settings, seeds=(0, 1, 2), custom: bool = False, say=print) -> 
         }
     report["versions"] = versions()
     return report
+
+
+def measure_generative(case, settings, seeds, say=print) -> dict:
+    """A unit-4 case trained and judged once per seed, as `run` does (kit recipe, and the
+    course's if it differs): the median and range of every number of its table."""
+    import matplotlib.pyplot as plt
+
+    from casestudies import load_case
+    from utils import generative
+    from utils.evaluation import METRIC_KEYS
+    from utils.report import format_table
+
+    module = load_case(case.name)
+    recipes = ("kit", "course") if case.course != case.kit else ("kit",)
+    measured = {}
+    for recipe in recipes:
+        run_plan = experiment.plan(case, replace(settings, recipe=recipe))
+        _notes, data = experiment.prepare_data(run_plan)
+        runs = []
+        for seed in seeds:
+            metrics, _used, outcome, _training = generative.fit_and_judge(
+                module, data, replace(run_plan, seed=seed)
+            )
+            for figure in outcome.figures.values():
+                plt.close(figure)
+            runs.append(metrics)
+        measured[recipe] = runs
+    kit_runs = measured["kit"]
+
+    def others(run: dict) -> dict:  # the table's other columns, as `run` prints them
+        baseline = {run.get("baseline_name", "baseline"): run["baseline"]}
+        groups = (run.get("variants", {}), baseline, run.get("peers", {}), run.get("reference", {}))
+        return {name: numbers for group in groups for name, numbers in group.items()}
+
+    columns = {f"{recipe} recipe": runs for recipe, runs in measured.items()}  # name -> per seed
+    columns |= {name: [others(run)[name] for run in kit_runs] for name in others(kit_runs[0])}
+    keys = [key for key in METRIC_KEYS[case.task] if key in kit_runs[0]] + ["fit_seconds"]
+
+    def median(runs, key):
+        values = [run.get(key) for run in runs]
+        return None if None in values else statistics.median(values)
+
+    medians = {name: {key: median(runs, key) for key in keys} for name, runs in columns.items()}
+    say(
+        format_table(
+            ["metric (median)", *medians],
+            [[key, *(values[key] for values in medians.values())] for key in keys],
+        )
+    )
+    fits = [run["fit_seconds"] for run in kit_runs]
+    say(
+        f"kit fit seconds: median {statistics.median(fits):.1f} ({min(fits):.1f}-{max(fits):.1f})\n"
+    )
+    return {"metric": case.metric, "medians": medians, "runs": measured}
 
 
 def startup_report(quick: bool, say=print) -> dict:
@@ -415,7 +477,8 @@ def run_benchmark(name, csv, target, task, seeds, quick: bool, out=None) -> None
     # only once bench.json is in; an error or Ctrl-C leaves nothing behind.
     with runs.writing("bench", out=out) as run:
         report = bench(cases, settings, seeds, custom=generic)
-        report["startup"] = startup_report(quick)
+        if not csv:  # the kit's start-up on its own data; a learner's CSV bench is about the CSV
+            report["startup"] = startup_report(quick)
         runs.write_json(run.staging / "bench.json", report)
     print(f"Saved to {run.final / 'bench.json'}")
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from casestudies import CASE_STUDIES, load_case
-from utils.case import EXAMPLES, RECIPES, TASKS
+from utils.case import EXAMPLES, GENERATIVE_TASKS, RECIPES, TASKS
 from utils.errors import KitError
 
 
@@ -42,6 +42,7 @@ def whole_number(minimum: int, maximum: int | None = None):
 positive_int, non_negative_int, at_least_two = whole_number(1), whole_number(0), whole_number(2)
 # NumPy, Keras and scikit-learn take seeds below 2**32.
 seed_number = whole_number(0, 2**32 - 1)
+MAX_SAMPLES = 400  # new images in one PNG grid: 40 rows of 10 still fit on a page
 # Keras keeps this share of the training rows for validation; more leaves too few to fit on.
 MAX_VALIDATION_SPLIT = 0.5
 
@@ -278,7 +279,18 @@ def build_parser() -> Parser:
         "--images",
         nargs="+",
         metavar="FILE",
-        help="PNG or JPEG files (or folders of them) for an image model",
+        help="PNG or JPEG files (or folders of them) for an image model or an autoencoder",
+    )
+    given.add_argument(
+        "--samples",
+        type=whole_number(1, MAX_SAMPLES),
+        metavar="N",
+        help="a generator (vae, gan): draw N new images into a PNG grid",
+    )
+    predict.add_argument(
+        "--seed",
+        type=seed_number,
+        help="with --samples: the seed of the codes (default: 0); the same seed, the same images",
     )
     predict.add_argument(
         "--steps",
@@ -286,7 +298,9 @@ def build_parser() -> Parser:
         help="a series model: forecast this many months, feeding forecasts back (default: 1)",
     )
     predict.add_argument(
-        "--out", help="write the predictions to this new CSV file (default: print them)"
+        "--out",
+        help="write the predictions to this new CSV file (default: print them); with --samples, "
+        "the new PNG file (default: RUN-samples-seedS.png here)",
     )
     return parser
 
@@ -400,7 +414,12 @@ def command_run(args) -> None:
         check_input(module.CASE, settings)  # every case, before the first run writes anything
         planned.append((module, settings))
     for module, settings in planned:
-        result = run_experiment(module.CASE, module.build_model, settings)
+        if module.CASE.task in GENERATIVE_TASKS:
+            from utils import generative
+
+            result = generative.run_experiment(module, settings)
+        else:
+            result = run_experiment(module.CASE, module.build_model, settings)
         print_result(module.CASE, result)
 
 
@@ -424,24 +443,41 @@ def command_fit(args) -> None:
     print_result(case, result)
 
 
+def new_file(path: Path, what: str) -> Path:
+    """A file `predict` may write: new (results are never overwritten), in an existing folder."""
+    if path.exists():
+        raise KitError(
+            f"{path} already exists; predict never overwrites a file. Choose a new --out {what}."
+        )
+    if not path.parent.is_dir():
+        problem = "is not a folder" if path.parent.exists() else "does not exist"
+        raise KitError(
+            f"The folder {path.parent} of --out {path} {problem}. "
+            "Create it first, or choose a file in an existing folder."
+        )
+    return path
+
+
 def command_predict(args) -> None:
     from utils.predicting import predict_csv, predict_images
 
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists():
-        raise KitError(
-            f"{out} already exists; predictions never overwrite a file. Choose a new --out file."
-        )
-    if out is not None and not out.parent.is_dir():
-        problem = "is not a folder" if out.parent.exists() else "does not exist"
-        raise KitError(
-            f"The folder {out.parent} of --out {out} {problem}. "
-            "Create it first, or choose a file in an existing folder."
-        )
+    if args.seed is not None and args.samples is None:
+        raise KitError("--seed goes with --samples: it draws a generator's codes.")
+    if args.steps is not None and not args.csv:
+        raise KitError("--steps is for a series model's forecasts, with --csv.")
+    if args.samples is not None:
+        seed = args.seed or 0
+        default = f"{Path(args.run).resolve().name}-samples-seed{seed}.png"
+        figure_path = new_file(Path(args.out or default), "file")
+        return write_samples(args.run, args.samples, seed, figure_path)
+    out = new_file(Path(args.out), "file") if args.out else None
     if args.images:
-        if args.steps is not None:
-            raise KitError("--steps is for a series model's forecasts, not for --images.")
-        predictions, notes = predict_images(args.run, args.images)
+        predictions, notes, images = predict_images(args.run, args.images)
+        if images is not None:  # an autoencoder's: the images and their reconstructions
+            default = f"{Path(args.run).resolve().name}-reconstructions.png"
+            figure_path = new_file(out.with_suffix(".png") if out else Path(default), "file")
+            write_figure(images, figure_path, f"Your images reconstructed by {args.run}")
+            notes.append(f"Drew them and their reconstructions in {figure_path}")
     else:
         predictions, notes = predict_csv(args.run, args.csv, args.steps)
     for note in notes:
@@ -451,6 +487,31 @@ def command_predict(args) -> None:
     else:
         predictions.to_csv(out, index=False)
         print(f"Wrote {len(predictions)} predictions to {out}", file=sys.stderr)
+
+
+def write_figure(rows: dict, path: Path, title: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from utils import plots
+
+    figure = plots.image_rows(rows, title, count=min(10, len(next(iter(rows.values())))))
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_samples(run_dir, count: int, seed: int, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from utils import plots
+    from utils.predicting import generate
+
+    images, notes = generate(run_dir, count, seed)
+    figure = plots.sample_grid(images, f"{count} new images, seed {seed}")
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    for note in notes:
+        print(note)
+    print(f"Wrote {count} new images to {path}")
 
 
 def search_settings(args):
@@ -489,8 +550,24 @@ def check_folds(case, settings, folds: int) -> None:
         )
 
 
+def searchable_case(name: str, command: str):
+    """The case's module, if `grid` and `tune` can search it: a supervised case study."""
+    module = load_case(name)
+    if module.CASE.task in GENERATIVE_TASKS:
+        supervised = [
+            other for other in CASE_STUDIES if load_case(other).CASE.task not in GENERATIVE_TASKS
+        ]
+        raise KitError(
+            f"{command} searches the supervised case studies ({', '.join(supervised)}); "
+            f"{name} is judged on images it makes, which a search's validation loss does not "
+            f"measure. Change its `hp` defaults in casestudies/{name}.py, or try them in its "
+            "notebook."
+        )
+    return module
+
+
 def command_grid(args) -> None:
-    module = load_case(args.name)
+    module = searchable_case(args.name, "grid")
     settings = search_settings(args)
     check_input(module.CASE, settings)  # bad data or options: one line, TensorFlow not loaded
     if not settings.quick:  # a quick search uses QUICK_FOLDS
@@ -513,7 +590,7 @@ def command_tune(args) -> None:
     from utils import distributed
     from utils.case import QUICK_SEARCH_EPOCHS, QUICK_TRIALS
 
-    module = load_case(args.name)
+    module = searchable_case(args.name, "tune")
     distributed.set_role(args.chief, args.worker, args.oracle_address, args.resume)
     # Bad input is refused here, before TensorFlow loads (importing utils.tuner loads it).
     given = {key: getattr(args, key) for key in distributed.RESUME_OPTIONS}  # None: not given

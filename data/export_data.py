@@ -4,8 +4,8 @@
     apt-get install dataset-fashion-mnist        # or: --fashion-dir with the same four files
     python data/export_data.py [NAME ...]        # default: every data set
 
-Writes diabetes.csv, iris.csv, air_quality.csv, elnino.csv and fashion.npz beside this file
-and prints their sha256, which data/README.md records and tests/test_data_files.py checks.
+Writes diabetes.csv, iris.csv, air_quality.csv, elnino.csv, fashion.npz and digits.npz beside
+this file and prints their sha256, which data/README.md records and tests/test_data_files.py checks.
 """
 
 import argparse
@@ -33,6 +33,7 @@ FASHION_CLASSES = (
 )
 FASHION_PER_CLASS = {"train": 1000, "test": 200}  # 10,000 training and 2,000 test images
 FASHION_SEED = 0
+DIGITS_TEST_SIZE, DIGITS_SEED = 0.2, 0  # 1,437 training and 360 test digits
 
 # MASS's names -> the names learners know from the popular Kaggle diabetes file.
 PIMA_COLUMNS = {
@@ -116,6 +117,30 @@ def export_fashion(source: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+def export_digits() -> dict[str, np.ndarray]:
+    """scikit-learn's 1,797 digits (8x8, grey levels 0 to 16) split as the kit uses them: a
+    stratified `train_test_split`, so every digit is a tenth of each part, in shuffled order."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x_train, x_test, y_train, y_test = train_test_split(
+        digits.images.astype(np.uint8),
+        digits.target,
+        test_size=DIGITS_TEST_SIZE,
+        stratify=digits.target,
+        random_state=DIGITS_SEED,
+    )
+    return {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_test": x_test,
+        "y_test": y_test,
+        "class_names": np.array([str(digit) for digit in digits.target_names]),
+        "max_level": np.array(16, dtype=np.uint8),  # the darkest stroke; fashion's is 255
+    }
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -129,7 +154,7 @@ TABLES = {
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=[*TABLES, "fashion"])
+    parser.add_argument("names", nargs="*", default=[*TABLES, "fashion", "digits"])
     parser.add_argument("--fashion-dir", type=Path, default=DEBIAN_FASHION_DIR)
     args = parser.parse_args()
     for name in args.names:
@@ -138,6 +163,9 @@ if __name__ == "__main__":
                 print(f"  source {source.name}: {sha256(source)}")
             path = DATA_DIR / "fashion.npz"
             np.savez_compressed(path, **export_fashion(args.fashion_dir))
+        elif name == "digits":
+            path = DATA_DIR / "digits.npz"
+            np.savez_compressed(path, **export_digits())
         else:
             path = DATA_DIR / f"{name}.csv"
             TABLES[name]().to_csv(path, index=False)

@@ -48,6 +48,19 @@
 # - [El Niño](elnino.ipynb), forecasting with an RNN (Niño 1+2 sea temperature, 732 months):
 #   windows, a split in time order, a GRU, the naive forecasts and a linear autoregression.
 #
+# Then the networks that learn from images alone (unit 4), on scikit-learn's 8×8 digits; a
+# classifier judges what they make, beside PCA and a naive baseline:
+#
+# - [Autoencoder](autoencoder.ipynb): a digit squeezed into 16 numbers and back; the image
+#   as its own target, the code layer, PCA as the best linear code, 2-number codes drawn.
+# - [Denoising autoencoder](denoising.ipynb): clean digits out of noisy ones; `GaussianNoise`
+#   in training only, a sparse code (an L1 activity penalty), and why it blurs light noise.
+# - [Variational autoencoder](vae.ipynb): new digits from two numbers; the
+#   reparameterisation trick, the KL term, a `keras.Model` with its own `train_step`, the
+#   latent space drawn.
+# - [GAN](gan.ipynb): a generator against a discriminator, two optimizers in one
+#   `train_step`, samples kept by a callback, losses that don't fall, mode collapse.
+#
 # Then tune them:
 #
 # - [Grid search](grid_search.ipynb): "try everything": `GridSearchCV` with k-fold

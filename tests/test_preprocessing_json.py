@@ -99,6 +99,7 @@ def test_json_nested_100k_deep_is_refused_in_one_line(table_run, tmp_path):
 
 
 IMAGES = {"classes": ["shirt", "shoe"], "height": 28, "width": 28, "kind": "images"}
+GENERATOR = {**IMAGES, "task": "generation", "latent_size": 16}
 SERIES = {"column": "sst", "window": 12, "mean": 27.0, "std": 1.2, "kind": "series"}
 OTHER_DAMAGE = [
     (IMAGES, "classes", 3, "classes must be a list"),
@@ -107,7 +108,10 @@ OTHER_DAMAGE = [
     (IMAGES, "height", 0, "height must be a whole number"),
     (IMAGES, "width", 28.5, "width must be a whole number"),
     (IMAGES, "height", 10**9, "from 1 to 1024"),
-    (IMAGES, "task", "regression", "task must be multiclass"),
+    (IMAGES, "task", "regression", "task must be one of multiclass, reconstruction, generation"),
+    (IMAGES, "latent_size", 4, "latent_size must be a whole number of at least 1 for a gen"),
+    (IMAGES, "max_level", 0, "max_level must be a whole number from 1 to 255"),
+    (GENERATOR, "latent_size", 0, "latent_size must be a whole number of at least 1 for a gen"),
     (SERIES, "window", True, "window must be a whole number"),
     (SERIES, "mean", None, "mean and std must be finite numbers"),
     (SERIES, "std", float("nan"), "mean and std must be finite numbers"),

@@ -17,6 +17,7 @@ import pytest
 
 from casestudies import CASE_STUDIES, air_quality, load_case
 from casestudies.cli import main
+from utils.case import GENERATIVE_TASKS
 from utils.errors import KitError
 from utils.experiment import Settings
 from utils.loading import load_run
@@ -34,7 +35,11 @@ def only(folder, pattern):
 # what differs (the tuners' own code is the same for every kind, and a CNN's trials are slow).
 TABLE_CASES = [name for name in CASE_STUDIES if load_case(name).CASE.kind == "table"]
 RUNS = [(name, tuner) for name in TABLE_CASES for tuner in TUNERS]
-RUNS += [(name, "random") for name in CASE_STUDIES if name not in TABLE_CASES]
+RUNS += [
+    (name, "random")
+    for name in CASE_STUDIES
+    if name not in TABLE_CASES and load_case(name).CASE.task not in GENERATIVE_TASKS
+]
 
 
 @pytest.mark.parametrize("name, tuner", RUNS)

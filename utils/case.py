@@ -5,6 +5,8 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TASKS = ("binary", "multiclass", "regression")
+# Unit 4's tasks, learned from images alone (utils.generative): no target column, no classes.
+GENERATIVE_TASKS = ("reconstruction", "generation")
 # What one example is: a row of a CSV, an image (the .npz of data/), or a point of a time series.
 KINDS = ("table", "images", "series")
 EXAMPLES = {"table": "rows", "images": "images", "series": "windows"}  # what a report counts

@@ -13,6 +13,16 @@ METRIC_KEYS = {
     "binary": ("accuracy", "precision", "recall", "f1", "roc_auc"),
     "multiclass": ("accuracy", "f1_macro"),
     "regression": ("mae", "mse", "rmse", "r2"),
+    # Unit 4 (utils.generative): each case reports the keys it has, in this order.
+    "reconstruction": (
+        "mse",
+        "accuracy",
+        "mse_2d",
+        "mse_light_noise",
+        "accuracy_light_noise",
+        "near_zero_codes",
+    ),
+    "generation": ("confident", "digits", "mse"),
 }
 
 

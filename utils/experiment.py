@@ -66,7 +66,7 @@ NOT_FOR_KIND = {
     "series": {"split_seed": "--split-seed", "stratify": "--no-stratify", "dedupe": "--dedupe"},
 }
 WHY_NOT = {
-    "images": "its test images are a fixed set (Zalando's own test images, in {data})",
+    "images": "its test images are a fixed set, stored apart from the training images in {data}",
     "series": "its split is in time order (the last months are the test months), with no seed",
 }
 

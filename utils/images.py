@@ -1,7 +1,9 @@
-"""Images as a case study's data: the shipped Fashion-MNIST subset (`data/fashion.npz`), or a
-user's own PNG and JPEG files, as arrays (images, height, width, 1) of grey levels in [0, 1].
+"""Images as a case study's data: the shipped Fashion-MNIST subset (`data/fashion.npz`) or
+digits (`data/digits.npz`), or a user's own PNG and JPEG files, as arrays
+(images, height, width, 1) of grey levels in [0, 1].
 
-The scaling is a fixed division by 255: nothing is fitted on the training images, so nothing
+The scaling is a fixed division by the darkest grey level (255; the digits' is 16): nothing is
+fitted on the training images, so nothing
 about the test images can leak into it. The peers a CNN must beat are logistic regression on
 the raw pixels and a dense network (an MLP) of about the CNN's size, trained the same way.
 """
@@ -15,24 +17,31 @@ import numpy as np
 from utils.case import QUICK_IMAGES
 from utils.errors import KitError
 
-ARRAYS = ("x_train", "y_train", "x_test", "y_test", "class_names")
+ARRAYS = ("x_train", "y_train", "x_test", "y_test", "class_names")  # and max_level, if not 255
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MLP_UNITS = 64  # 784 -> 64 -> 10: about the weights of the fashion CNN (50,900 vs 56,700)
 
 
 @dataclass
 class ImagePreprocessor:
-    """The image size and class names; saved as JSON in the run folder, like a table's."""
+    """The image size, grey levels and class names; saved as JSON in the run folder, like a
+    table's. A generator's input is not an image but `latent_size` random numbers."""
 
     classes: list[str]
     height: int
     width: int
     kind: str = "images"
-    task: str = "multiclass"
+    task: str = "multiclass"  # or reconstruction, generation (utils.generative)
+    max_level: int = 255  # the grey level of full ink: it becomes 1.0
+    latent_size: int = 0  # generation: the numbers the generator (or decoder) reads
+
+    @property
+    def image_shape(self) -> tuple:
+        return (self.height, self.width, 1)
 
     @property
     def input_shape(self) -> tuple:
-        return (self.height, self.width, 1)
+        return (self.latent_size,) if self.task == "generation" else self.image_shape
 
     @property
     def num_classes(self) -> int:
@@ -45,8 +54,9 @@ class ImagePreprocessor:
         ]
 
     def transform(self, images: np.ndarray) -> np.ndarray:
-        """Grey levels 0-255 as float32 in [0, 1], with a channel axis: (n, height, width, 1)."""
-        return (np.asarray(images, dtype="float32") / 255.0)[..., np.newaxis]
+        """Grey levels 0 to max_level as float32 in [0, 1], with a channel axis:
+        (n, height, width, 1)."""
+        return (np.asarray(images, dtype="float32") / self.max_level)[..., np.newaxis]
 
     def decode_labels(self, class_indices) -> list[str]:
         return [self.classes[index] for index in class_indices]
@@ -72,16 +82,19 @@ def read_npz(path) -> dict[str, np.ndarray]:
         )
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in ARRAYS if name in archive}
+            arrays = {name: archive[name] for name in (*ARRAYS, "max_level") if name in archive}
     except (OSError, ValueError) as error:
         raise KitError(f"{path} is not a readable .npz file ({error}).") from None
     if missing := [name for name in ARRAYS if name not in arrays]:
         raise KitError(f"{path} lacks the array(s) {', '.join(missing)}: it is not kit data.")
     classes = len(arrays["class_names"])
+    max_level = int(arrays.get("max_level", 255))
     for part in ("train", "test"):
         images, labels = arrays[f"x_{part}"], arrays[f"y_{part}"]
         if images.ndim != 3 or images.dtype != np.uint8 or len(images) != len(labels):
             raise KitError(f"{path}: x_{part} must be (images, height, width) of uint8.")
+        if not 0 < max_level or images.max() > max_level:
+            raise KitError(f"{path}: x_{part} holds grey levels above max_level {max_level}.")
         if labels.min() < 0 or labels.max() >= classes:
             raise KitError(f"{path}: y_{part} holds labels outside the {classes} class names.")
     return arrays
@@ -93,7 +106,9 @@ def load_split(plan):
 
     arrays = read_npz(plan.csv)
     notes = []
-    if plan.quick:  # checks that everything runs; the arrays are in shuffled order already
+    if (
+        plan.quick and len(arrays["y_train"]) > QUICK_IMAGES
+    ):  # checks that everything runs; the arrays are in shuffled order already
         notes.append(
             f"Quick: the first {QUICK_IMAGES:,} of {len(arrays['y_train']):,} training images "
             f"and {QUICK_IMAGES // 4:,} of {len(arrays['y_test']):,} test images."
@@ -102,7 +117,13 @@ def load_split(plan):
             for name in (f"x_{part}", f"y_{part}"):
                 arrays[name] = arrays[name][:count]
     height, width = arrays["x_train"].shape[1:]
-    preprocessor = ImagePreprocessor([str(name) for name in arrays["class_names"]], height, width)
+    preprocessor = ImagePreprocessor(
+        [str(name) for name in arrays["class_names"]],
+        height,
+        width,
+        task=plan.task,
+        max_level=int(arrays.get("max_level", 255)),
+    )
     return notes, Split(
         train=None,
         test=None,
@@ -152,7 +173,7 @@ def read_images(paths: list[str], preprocessor: ImagePreprocessor):
             raise KitError(
                 f"{path} is not an image Pillow can read. Give PNG or JPEG files."
             ) from None
-        pixels = np.asarray(grey, dtype="float32")
+        pixels = np.asarray(grey, dtype="float32")  # 0 to 255, whatever the training levels
         border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
         if border.mean() > 127:  # the training images show a light object on a black background
             pixels = 255 - pixels
@@ -165,7 +186,8 @@ def read_images(paths: list[str], preprocessor: ImagePreprocessor):
             f"({', '.join(inverted[:5])}{'...' if len(inverted) > 5 else ''}): the model learned "
             "from light objects on black."
         )
-    return preprocessor.transform(np.stack(images)), [str(path) for path in files], notes
+    levels = np.stack(images) * (preprocessor.max_level / 255)
+    return preprocessor.transform(levels), [str(path) for path in files], notes
 
 
 def build_mlp(hp, input_shape=(28, 28, 1), num_classes=10):

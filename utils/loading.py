@@ -136,14 +136,18 @@ def _table(values: dict) -> Preprocessor:
 def _images(values: dict):
     from utils.images import ImagePreprocessor
 
-    _fields(values, {"classes", "height", "width", "kind"}, {"task"})
+    _fields(values, {"classes", "height", "width", "kind"}, {"task", "max_level", "latent_size"})
     preprocessor = ImagePreprocessor.from_dict(values)
     _texts(preprocessor.classes, "classes", minimum=2)
     for name in ("height", "width"):
         if not _is_count(getattr(preprocessor, name), 1, MAX_IMAGE_SIDE):
             raise Malformed(f"{name} must be a whole number from 1 to {MAX_IMAGE_SIDE}")
-    if preprocessor.task != "multiclass":
-        raise Malformed("task must be multiclass for images")
+    if not _is_count(preprocessor.max_level, 1, 255):
+        raise Malformed("max_level must be a whole number from 1 to 255")
+    if preprocessor.task not in IMAGE_TASKS:
+        raise Malformed(f"task must be one of {', '.join(IMAGE_TASKS)} for images")
+    if (preprocessor.task == "generation") != _is_count(preprocessor.latent_size):
+        raise Malformed("latent_size must be a whole number of at least 1 for a generator only")
     return preprocessor
 
 
@@ -166,6 +170,7 @@ def _series(values: dict):
     return preprocessor
 
 
+IMAGE_TASKS = ("multiclass", "reconstruction", "generation")
 READERS = {"table": _table, "images": _images, "series": _series}
 
 
@@ -282,6 +287,15 @@ def load_model(run_dir, preprocessor: Preprocessor):
             f"but {PREPROCESSING_FILE} describes {preprocessor.input_shape}: "
             "the files come from different runs. Use an intact run folder."
         )
+    if preprocessor.task in ("reconstruction", "generation"):
+        output_shape = tuple(model.outputs[0].shape[1:]) if model.outputs else None
+        if output_shape != preprocessor.image_shape:
+            raise KitError(
+                f"{model_path} outputs shape {output_shape} but {PREPROCESSING_FILE} describes "
+                f"images of {preprocessor.image_shape}: the files come from different runs. "
+                "Use an intact run folder."
+            )
+        return model
     units = model.outputs[0].shape[-1] if model.outputs else None
     if units != output_units(preprocessor):
         described = (

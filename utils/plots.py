@@ -354,3 +354,76 @@ def error_by_month(months: list[str], actual, predictions: dict, title: str, uni
     axis.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def image_rows(rows: dict, title: str, count: int = 10):
+    """The same `count` images in each row, a row per version (e.g. originals, then each
+    model's reconstructions of them), its name at the left."""
+    fig, axes = plt.subplots(
+        len(rows), count, figsize=(1.0 * count + 1.2, 1.05 * len(rows) + 0.6), squeeze=False
+    )
+    for axis_row, (name, images) in zip(axes, rows.items()):
+        images = np.asarray(images)[:count].reshape(-1, *np.shape(images)[1:3])
+        for axis, image in zip(axis_row, images):
+            axis.imshow(image, cmap="gray", vmin=0, vmax=1)
+            _bare(axis)
+        axis_row[0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=10)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def sample_grid(images, title: str, columns: int = 10):
+    """Generated images in a grid, `columns` to a row, no gaps to distract the eye."""
+    images = np.asarray(images)
+    images = images.reshape(len(images), *images.shape[1:3])
+    rows = int(np.ceil(len(images) / columns))
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(0.6 * columns, 0.6 * rows + 0.5), squeeze=False
+    )
+    for index, axis in enumerate(axes.ravel()):
+        if index < len(images):
+            axis.imshow(images[index], cmap="gray", vmin=0, vmax=1)
+        axis.axis("off")
+    fig.suptitle(title, fontsize=10)
+    top = 1 - 0.45 / fig.get_figheight()  # room for the title, and no more
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=top, wspace=0.05, hspace=0.05)
+    return fig
+
+
+def codes_2d(panels: dict, labels, title: str):
+    """Two-number codes of the test images, one panel per model, each point coloured by the
+    digit it encodes: digits that form their own clusters are what the code has learned."""
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(FIGURE_SIZE[0] * len(panels), FIGURE_SIZE[1]), squeeze=False
+    )
+    for axis, (name, codes) in zip(axes[0], panels.items()):
+        codes = np.asarray(codes)
+        points = axis.scatter(
+            codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=12, vmin=-0.5, vmax=9.5
+        )
+        axis.set(title=name, xlabel="code 1", ylabel="code 2")
+        axis.grid(alpha=0.3)
+    fig.colorbar(points, ax=axes[0].tolist(), ticks=range(10), label="digit")
+    fig.suptitle(title)
+    return fig
+
+
+def latent_manifold(images, limit: float, title: str):
+    """A decoder's images for an evenly spaced grid of 2-D codes from -limit to +limit, tiled
+    into one picture: how the digits morph into one another across the latent space."""
+    images = np.asarray(images)
+    side = int(round(np.sqrt(len(images))))
+    height, width = images.shape[1:3]
+    tiles = images.reshape(side, side, height, width).transpose(0, 2, 1, 3)
+    fig, axis = plt.subplots(figsize=(6.4, 6.4))
+    # Row 0 of the grid is the top: the largest second code, as on a plot's y axis.
+    axis.imshow(
+        tiles.reshape(side * height, side * width),
+        cmap="gray",
+        vmin=0,
+        vmax=1,
+        extent=(-limit, limit, -limit, limit),
+    )
+    axis.set(xlabel="code 1", ylabel="code 2", title=title)
+    return fig

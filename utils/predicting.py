@@ -11,7 +11,10 @@ from utils.evaluation import to_labels
 from utils.loading import check_run, load_model
 from utils.reading import read_csv
 
-USE = "give a table model --csv, an image model --images, a series model --csv (--steps N)."
+USE = (
+    "give a table model --csv, an image model or an autoencoder --images, a series model --csv "
+    "(--steps N), a generator (vae, gan) --samples N."
+)
 
 
 def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -19,7 +22,7 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
     a series model, the next `steps` values after the CSV's."""
     preprocessor, _config = check_run(run_dir)
     if preprocessor.kind == "images":
-        raise KitError(f"{run_dir} holds an image model, not a table model: {USE}")
+        raise KitError(f"{run_dir} holds {described(preprocessor)}, not a table model: {USE}")
     if preprocessor.kind == "series":
         return forecast_csv(run_dir, csv, steps or 1)
     if steps is not None:
@@ -86,16 +89,25 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
     return result, notes
 
 
-def predict_images(run_dir, paths: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    """Each image's predicted class and its probability, from an image run's model."""
+def predict_images(run_dir, paths: list[str]) -> tuple[pd.DataFrame, list[str], dict | None]:
+    """Each image's predicted class and its probability, from an image run's model; from an
+    autoencoder's, each image's reconstruction error, and the images and reconstructions."""
     from utils.images import read_images
 
     preprocessor, _config = check_run(run_dir)
-    if preprocessor.kind != "images":
-        raise KitError(f"{run_dir} holds a {preprocessor.kind} model, not an image model: {USE}")
+    if preprocessor.kind != "images" or preprocessor.task == "generation":
+        raise KitError(f"{run_dir} holds {described(preprocessor)}, not an image model: {USE}")
     X, names, notes = read_images(paths, preprocessor)
     model = load_model(run_dir, preprocessor)
     outputs = model.predict(X, verbose=0)
+    if preprocessor.task == "reconstruction":
+        errors = np.mean((outputs - X) ** 2, axis=(1, 2, 3))
+        notes.append(
+            "reconstruction_mse: mean squared error per pixel on the [0, 1] scale; an image far "
+            "above the test digits' (see the run's metrics.json) is unlike what it learned."
+        )
+        result = pd.DataFrame({"file": names, "reconstruction_mse": errors.round(5)})
+        return result, notes, {"your image": X, "reconstruction": outputs}
     best = outputs.argmax(axis=1)
     result = pd.DataFrame(
         {
@@ -104,7 +116,36 @@ def predict_images(run_dir, paths: list[str]) -> tuple[pd.DataFrame, list[str]]:
             "probability": outputs[np.arange(len(best)), best].round(4),
         }
     )
-    return result, notes
+    return result, notes, None
+
+
+def described(preprocessor) -> str:
+    """What a run's model is, for a message: "a table model", "an autoencoder", ..."""
+    if preprocessor.kind == "images":
+        return {"reconstruction": "an autoencoder", "generation": "a generator"}.get(
+            preprocessor.task, "an image model"
+        )
+    return f"a {preprocessor.kind} model"
+
+
+def generate(run_dir, count: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """`count` new images from a generator's run (a VAE's decoder, a GAN's generator), from
+    codes drawn with `seed`: the same seed draws the same images."""
+    from utils.generative import latent_samples, outputs
+
+    preprocessor, config = check_run(run_dir)
+    if preprocessor.task != "generation":
+        raise KitError(
+            f"{run_dir} holds {described(preprocessor)}, which does not make new images: "
+            f"--samples is for a generator's run (vae, gan). {USE}"
+        )
+    model = load_model(run_dir, preprocessor)
+    images = outputs(model, latent_samples(count, preprocessor.latent_size, seed))
+    notes = [
+        f"{count} new images from {config.get('case', 'the')} run {Path(run_dir).name}, codes "
+        f"drawn from N(0, I) with seed {seed} (the same seed draws the same images)."
+    ]
+    return images, notes
 
 
 def forecast_csv(run_dir, csv, steps: int) -> tuple[pd.DataFrame, list[str]]:
@@ -113,7 +154,7 @@ def forecast_csv(run_dir, csv, steps: int) -> tuple[pd.DataFrame, list[str]]:
 
     preprocessor, _config = check_run(run_dir)
     if preprocessor.kind != "series":
-        raise KitError(f"{run_dir} holds a {preprocessor.kind} model, not a forecaster: {USE}")
+        raise KitError(f"{run_dir} holds {described(preprocessor)}, not a forecaster: {USE}")
     frame, values = read_values(csv, preprocessor.column, minimum=preprocessor.window)
     model = load_model(run_dir, preprocessor)
     forecasts = forecast(model, preprocessor, values, steps)

@@ -38,16 +38,23 @@ def format_table(headers: list[str], rows: list[list]) -> str:
 
 
 def side_by_side(columns: dict[str, dict], metric_keys) -> str:
-    """Test metrics, one column per model."""
-    rows = [[key, *(values[key] for values in columns.values())] for key in metric_keys]
+    """Test metrics, one column per model (n/a where a model has no such number)."""
+    rows = [[key, *(values.get(key) for values in columns.values())] for key in metric_keys]
     return format_table(["metric", *columns], rows)
 
 
 def metrics_table(metrics: dict, metric_keys, label: str = "model") -> str:
-    """The model's test metrics beside the naive baseline's and the classic peers' (if scored)."""
+    """The model's test metrics (and its variants') beside the naive baseline's, the classic
+    peers' (if scored) and a reference's (e.g. the real images: the best there is)."""
     baseline = metrics.get("baseline_name", "baseline")
-    columns = {label: metrics, baseline: metrics["baseline"], **metrics.get("peers", {})}
-    return side_by_side(columns, metric_keys)
+    columns = {
+        label: metrics,
+        **metrics.get("variants", {}),
+        baseline: metrics["baseline"],
+        **metrics.get("peers", {}),
+        **metrics.get("reference", {}),
+    }
+    return side_by_side(columns, [key for key in metric_keys if key in metrics])
 
 
 WHY_PEERS_WIN = (
@@ -61,7 +68,10 @@ def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     (with the number of training rows filled in)."""
     from utils.evaluation import better
 
-    naive = f"the {metrics['baseline_name']} forecast" if "baseline_name" in metrics else None
+    naive = None
+    if "baseline_name" in metrics:  # a series' naive forecast, or unit 4's own baseline
+        kind = " forecast" if metrics["task"] == "regression" else ""
+        naive = f"the {metrics['baseline_name']}{kind}"
     rivals = {naive or "the naive baseline": metrics["baseline"]}
     rivals |= {name.replace("_", " "): values for name, values in metrics.get("peers", {}).items()}
     ahead = [
@@ -92,6 +102,7 @@ def run_summary(
             f"\n{title}: {metrics['n_train']} training {examples}, "
             f"{metrics['n_test']} test {examples}, " + training,
             metrics_table(metrics, METRIC_KEYS[metrics["task"]]),
+            *(textwrap.fill(note, width=100) for note in metrics.get("notes", [])),
             textwrap.fill(verdict(metrics, metric, why), width=100),
             f"Saved to {run_dir}\n",
         ]

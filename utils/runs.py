@@ -35,6 +35,8 @@ RUN_FILES = {  # every file a run folder may hold, and nothing else
     "history.csv",
     PREPROCESSING_FILE,
     MODEL_FILE,
+    "encoder.keras",  # a two-network model's other half (unit 4), kept beside model.keras
+    "discriminator.keras",
     COMPLETE_FILE,
     "grid_results.csv",  # grid search runs
     "comparison.json",  # grid runs, and a search's best_model-DATE/ (the report that chose it)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from utils.preprocessing import Preprocessor
-from utils.runs import MODEL_FILE, PREPROCESSING_FILE, write_json
+from utils.runs import PREPROCESSING_FILE, write_json
 
 
 def write_run(
@@ -21,15 +21,17 @@ def write_run(
     config: dict,
     metrics: dict,
     history: dict,
-    model,
+    networks: dict,
     preprocessor: Preprocessor,
     figures: dict,
 ) -> None:
+    """`networks` by file name: "model" (model.keras) is the one `predict` loads."""
     write_json(run_dir / "config.json", config)
     write_json(run_dir / "metrics.json", metrics)
     pd.DataFrame(history).to_csv(run_dir / "history.csv", index=False)
     write_json(run_dir / PREPROCESSING_FILE, preprocessor.to_dict())
-    model.save(run_dir / MODEL_FILE)
+    for name, network in networks.items():
+        network.save(run_dir / f"{name}.keras")
     import matplotlib.pyplot as plt
 
     for name, figure in figures.items():
@@ -98,7 +100,7 @@ def save_run(
         config=config,
         metrics=trained.metrics,
         history=trained.training.history,
-        model=trained.model,
+        networks={"model": trained.model},
         preprocessor=data.preprocessor,
         figures=figures,
     )

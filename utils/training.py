@@ -11,7 +11,8 @@ call does the shuffling, the forward pass, the gradients and the optimizer's upd
 of them. The history then has a point every few epochs (about `HISTORY_POINTS` in all), each
 measuring loss and metrics on the fit rows and the validation rows with the weights at that
 point (`fit` reports a running mean over the epoch's batches instead). Keras callbacks work
-as in `fit`, with one "epoch" per point. On other backends the kit runs several epochs per
+as in `fit`, with one "epoch" per point. A model with its own `train_step` (unit 4's VAE and
+GAN) has that step called for each batch instead. On other backends the kit runs several epochs per
 `fit` call through `steps_per_execution` instead.
 """
 
@@ -115,7 +116,8 @@ def _train_in_graph(
     # Build the model, its metrics and its optimizer's variables now, so the graph is traced once.
     model.test_step((X[:1], y[:1]))
     weights = model.trainable_variables
-    model.optimizer.build(weights)
+    model.optimizer.build(weights)  # (a model with two optimizers builds them when compiled)
+    own_step = type(model).train_step is not keras.Model.train_step
 
     def measure(x, y, prefix=""):
         model.reset_metrics()
@@ -132,6 +134,9 @@ def _train_in_graph(
             def step(index):
                 batch = order[index * batch_size : tf.minimum((index + 1) * batch_size, rows)]
                 x_batch, y_batch = tf.gather(X, batch), tf.gather(y, batch)
+                if own_step:  # a VAE's or a GAN's step, as the model writes it
+                    model.train_step((x_batch, y_batch))
+                    return (index + 1,)
                 with tf.GradientTape() as tape:
                     loss = model.compute_loss(
                         x_batch, y_batch, model(x_batch, training=True), training=True
@@ -254,7 +259,7 @@ def train(
             verbose=0,
         ).history
     fit_seconds = time.perf_counter() - start
-    points = len(history.get("loss", []))
+    points = len(next(iter(history.values()), []))  # a GAN has two losses and no "loss"
     values = {name: [float(value) for value in series] for name, series in history.items()}
     best_epoch = None if early_stopping is None else (early_stopping.best_epoch + 1) * per_call
     return TrainingResult(
