@@ -84,11 +84,13 @@ def encoder_of(model):
 def evaluate(model, data, run_plan) -> Outcome:
     """Test reconstruction error beside the mean image's and PCA's, at 16 numbers and at 2."""
     from utils import plots
-    from utils.generative import train_model
+    from utils.experiment import build_and_train
 
     X_test, seed = data.X_test, run_plan.seed
     code_size = model.get_layer("code").units
-    two, _used, _training = train_model(build_model, data, run_plan, {"code_size": 2})
+    two, _used, _training = build_and_train(
+        build_model, data, run_plan, {"code_size": 2}, targets=data.X_train
+    )
     linear, linear_2 = pca(data, code_size, seed), pca(data, 2, seed)
     reconstructions = {
         "autoencoder": outputs(model, X_test),

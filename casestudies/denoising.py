@@ -104,10 +104,12 @@ def evaluate(model, data, run_plan) -> Outcome:
     """Noisy, denoised, sparse-denoised and PCA-denoised test digits: error and the judge's
     accuracy, at the training noise and at light noise."""
     from utils import plots
-    from utils.generative import train_model
+    from utils.experiment import build_and_train
 
     X_test, labels, seed = data.X_test, data.y_test, run_plan.seed
-    sparse, _used, _training = train_model(build_model, data, run_plan, {"sparsity": SPARSE})
+    sparse, _used, _training = build_and_train(
+        build_model, data, run_plan, {"sparsity": SPARSE}, targets=data.X_train
+    )
     linear = pca(data, 16, seed)
     reader = judge(data)
     noisy = {

@@ -194,16 +194,18 @@ class Trained:
     scores: np.ndarray
 
 
-def train_and_evaluate(
+def build_and_train(
     build_model,
     data: Split,
     run_plan: Plan,
     hyperparameters: dict | None = None,
+    targets=None,
     progress_label: str | None = None,
-) -> Trained:
-    """Seed, build, train with the plan's recipe, and test:
-    the heart of every run, search winner and benchmark fit."""
-    from utils.evaluation import evaluate
+    callbacks: list | None = None,
+):
+    """Seed, build the case's model (with these values, else its defaults) and train it with
+    the plan's recipe on the training split, to `targets` (default: its labels or values; an
+    autoencoder's: the images). Returns (model, hyperparameters used, TrainingResult)."""
     from utils.hyperparameters import build
     from utils.keras_setup import seed_everything
     from utils.training import train
@@ -214,14 +216,32 @@ def train_and_evaluate(
     training = train(
         model,
         data.X_train,
-        data.y_train,
+        data.y_train if targets is None else targets,
         epochs=recipe.epochs,
         batch_size=recipe.batch_size,
         fast=recipe.fast,
         validation_split=run_plan.validation_split,
         seed=run_plan.seed,
         patience=recipe.patience,
+        callbacks=callbacks,
         progress_label=progress_label,
+    )
+    return model, used, training
+
+
+def train_and_evaluate(
+    build_model,
+    data: Split,
+    run_plan: Plan,
+    hyperparameters: dict | None = None,
+    progress_label: str | None = None,
+) -> Trained:
+    """Seed, build, train with the plan's recipe, and test:
+    the heart of every run, search winner and benchmark fit."""
+    from utils.evaluation import evaluate
+
+    model, used, training = build_and_train(
+        build_model, data, run_plan, hyperparameters, progress_label=progress_label
     )
     metrics, y_pred, scores = evaluate(model, data)
     metrics.update(

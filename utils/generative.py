@@ -170,38 +170,14 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # said under the table
 
 
-def train_model(build_model, data, run_plan, hyperparameters=None, label=None, callbacks=None):
-    """Seed, build and train a unit-4 model on the training images (its own targets), with the
-    plan's recipe: (model, hyperparameters used, utils.training.TrainingResult)."""
-    from utils.hyperparameters import build
-    from utils.keras_setup import seed_everything
-    from utils.training import train
-
-    seed_everything(run_plan.seed)
-    model, used = build(build_model, data.preprocessor, hyperparameters)
-    recipe = run_plan.recipe
-    training = train(
-        model,
-        data.X_train,
-        data.X_train,
-        epochs=recipe.epochs,
-        batch_size=recipe.batch_size,
-        fast=recipe.fast,
-        validation_split=run_plan.validation_split,
-        seed=run_plan.seed,
-        patience=recipe.patience,
-        callbacks=callbacks,
-        progress_label=label,
-    )
-    return model, used, training
-
-
 def fit_and_judge(module, data, run_plan, label=None) -> tuple[dict, dict, Outcome, object]:
     """Train the case's default model and evaluate it: (metrics, hyperparameters, outcome,
     training); what `run` does before it writes, and `bench` for each seed."""
+    from utils.experiment import build_and_train
+
     callbacks = module.callbacks(run_plan) if hasattr(module, "callbacks") else None
-    model, used, training = train_model(
-        module.build_model, data, run_plan, label=label, callbacks=callbacks
+    model, used, training = build_and_train(
+        module.build_model, data, run_plan, None, data.X_train, label, callbacks
     )
     outcome = module.evaluate(model, data, run_plan)
     metrics = {
