@@ -393,14 +393,18 @@ def kit_arrays(name: str):
     return data
 
 
-def test_new_cases_same_training_and_test_arrays(ran_new):
-    name, folder, _, _ = ran_new
-    data = kit_arrays(name)
+def assert_same_arrays(folder: Path, data) -> None:
+    """The arrays the notebook saved are the kit's `data`, to the bit."""
     notebook = np.load(folder / "notebook.npz")
     for array in ("X_train", "X_test", "y_train", "y_test"):
         np.testing.assert_array_equal(notebook[array], getattr(data, array), err_msg=array)
     for array in ("X_train", "X_test"):  # the inputs the networks see, to the bit
         assert notebook[array].dtype == getattr(data, array).dtype == np.float32
+
+
+def test_new_cases_same_training_and_test_arrays(ran_new):
+    name, folder, _, _ = ran_new
+    assert_same_arrays(folder, kit_arrays(name))
 
 
 def test_new_cases_same_scaling(ran_new):

@@ -24,7 +24,15 @@ import math
 import nbformat
 import numpy as np
 import pytest
-from test_notebook_agreement import ANSWER, NOTEBOOKS, code_cell, execute, stdout_of, tagged
+from test_notebook_agreement import (
+    ANSWER,
+    NOTEBOOKS,
+    assert_same_arrays,
+    code_cell,
+    execute,
+    stdout_of,
+    tagged,
+)
 
 from casestudies import load_case
 
@@ -244,11 +252,7 @@ def test_same_training_and_test_arrays(ran):
     name, folder, _, _ = ran
     run_plan = experiment.plan(load_case(name).CASE, experiment.Settings(seed=SEED, quick=True))
     _, data = experiment.prepare_data(run_plan)
-    notebook = np.load(folder / "notebook.npz")
-    for array in ("X_train", "X_test", "y_train", "y_test"):
-        np.testing.assert_array_equal(notebook[array], getattr(data, array), err_msg=array)
-    for array in ("X_train", "X_test"):  # the inputs the networks see, to the bit
-        assert notebook[array].dtype == getattr(data, array).dtype == np.float32
+    assert_same_arrays(folder, data)
 
 
 def test_same_architecture(ran):
