@@ -13,7 +13,7 @@ Over seeds 0-4 (on our 2-core machine) the notebook's test metric differed from 
 line's by at most 1 of 107 women for diabetes (accuracy 0.010), not at all for iris, and for
 air quality by 0.02-0.31 ppb, except seed 0: 2.96 ppb (RMSE 27.8 against 24.9: the notebook's
 validation loss kept improving to epoch 100, the kit stopped at epoch 85 and kept epoch 60's
-weights; 15 validation rows make early stopping noisy). The tolerances leave room for one or
+weights; 16 validation rows make early stopping noisy). The tolerances leave room for one or
 two more rows, or half a ppb.
 
 Then each exercise's check cell runs on a known-good answer (a stand-in model that predicts
