@@ -287,7 +287,8 @@ results.sort_values("accuracy", ascending=False).round(3)
 
 # %% [markdown]
 # ## Conclusion
-# The network beats the baseline by far, but not logistic regression or the random forest.
+# The network beats the baseline by far and the random forest by one flower, and ties
+# logistic regression: both get 36 of the 38 test flowers right.
 # Setosa is never confused; the mistakes are between versicolor and virginica, which overlap.
 # The course trains this network for 100 epochs, but 100 epochs of 3 batches are only 300 small
 # steps of Adam at 1e-3: the validation loss is still falling at the end, and the course's

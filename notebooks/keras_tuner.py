@@ -29,6 +29,7 @@ import warnings
 
 import pandas as pd
 from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
@@ -218,7 +219,7 @@ for name, searched in tuners.items():
 # `get_best_hyperparameters` gives each tuner's best values; `build_model` builds that model
 # again, fresh, and we train it on all the training rows. The default model is `build_model`
 # with an empty `HyperParameters` (every default). Beside them: the naive baseline (always the
-# training mean) and a plain linear regression.
+# training mean) and two classic peers, a plain linear regression and a random forest.
 
 
 # %%
@@ -232,6 +233,7 @@ def train_on_all_training_rows(hp):
 models = {
     "baseline (training mean)": DummyRegressor(strategy="mean").fit(X_train, y_train),
     "linear regression": LinearRegression().fit(X_train, y_train),
+    "random forest": RandomForestRegressor(random_state=seed).fit(X_train, y_train),
     "default network": train_on_all_training_rows(keras_tuner.HyperParameters()),
 }
 for name, searched in tuners.items():
@@ -258,17 +260,17 @@ comparison
 # %%
 default = comparison.loc["default network", "mae"]
 tuned = comparison.loc[comparison.index.str.endswith("tuned network"), "mae"]
-linear = comparison.loc["linear regression", "mae"]
+peers = comparison.loc[["linear regression", "random forest"], "mae"]
 validation_rows = int(len(X_train) * 0.2)
 print(f"Best tuned network: test MAE {tuned.min()} ({tuned.idxmin()}); default: {default}.")
 if tuned.min() >= default:
     print(
         f"Tuning did not beat the default: the tuners chose on {validation_rows} validation rows."
     )
-if min(tuned.min(), default) < linear:
-    print(f"The best network beats the linear regression (MAE {linear}).")
+if min(tuned.min(), default) < peers.min():
+    print(f"The best network beats both peers, even the {peers.idxmin()} (MAE {peers.min()}).")
 else:
-    print(f"The linear regression (MAE {linear}) beats every network.")
+    print(f"The {peers.idxmin()} (MAE {peers.min()}) beats every network.")
 
 
 # %% [markdown]
@@ -276,8 +278,11 @@ else:
 # A tuner tries far fewer configurations than a grid and still finds good ones, but its best
 # validation score is an optimistic estimate: it was chosen *because* it was best on those few
 # validation rows. Only the test rows, used once, say how good it is, and with 34 test days a
-# difference of a ppb or two is within the noise. And no tuner survives NaN in the data:
-# clean the data first.
+# difference of a ppb or two is within the noise. The classic peers say the same: here the
+# random forest has the lowest test MAE of all (about 16 ppb, against about 18 for the best
+# network), while the default and the best-tuned networks lead on RMSE, which weighs the few
+# days of very high ozone the most. Which model is best depends on the metric, so choose the
+# metric before the model. And no tuner survives NaN in the data: clean the data first.
 #
 # The same search with the kit (resumable, with a run folder for the best model):
 #

@@ -60,3 +60,36 @@ def test_a_diverged_model_ends_in_a_clear_error_not_a_crash():
     model.set_weights([np.full((2, 1), np.nan), np.zeros(1)])
     with pytest.raises(KitError, match="Training diverged"):
         predict(model, np.ones((3, 2), dtype="float32"), "binary")
+
+
+@pytest.mark.parametrize(
+    "model, said",
+    [
+        (0.95, "The network beats the naive baseline and logistic regression and random forest"),
+        (
+            0.9,
+            "The network ties logistic regression on test accuracy (0.900)"
+            " and beats the naive baseline and random forest.",
+        ),
+        (
+            0.85,
+            "The network's test accuracy (0.850) does not beat logistic regression 0.900;"
+            " it ties random forest. On 8 training rows",
+        ),
+        (
+            0.8,
+            "The network's test accuracy (0.800) does not beat logistic regression 0.900, random",
+        ),
+    ],
+)
+def test_the_verdict_says_beats_ties_or_loses(model, said):
+    from utils.report import verdict
+
+    metrics = {
+        "task": "binary",
+        "accuracy": model,
+        "n_train": 8,
+        "baseline": {"accuracy": 0.5},
+        "peers": {"logistic_regression": {"accuracy": 0.9}, "random_forest": {"accuracy": 0.85}},
+    }
+    assert verdict(metrics, "accuracy").startswith(said)

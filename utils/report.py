@@ -1,5 +1,6 @@
 """Plain-text tables, readable on a projector and in a notebook."""
 
+import math
 import textwrap
 
 
@@ -64,8 +65,9 @@ WHY_PEERS_WIN = (
 
 
 def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
-    """One sentence: does the network beat the numbers that judge it? If not, `why` it may not
-    (with the number of training rows filled in)."""
+    """One sentence: does the network beat the numbers that judge it? An equal score is said
+    as a tie; if anything scores better, `why` it may (with the number of training rows filled
+    in)."""
     from utils.evaluation import better
 
     naive = None
@@ -74,16 +76,28 @@ def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
         naive = f"the {metrics['baseline_name']}{kind}"
     rivals = {naive or "the naive baseline": metrics["baseline"]}
     rivals |= {name.replace("_", " "): values for name, values in metrics.get("peers", {}).items()}
+    value = metrics[metric]
+    tied = [
+        name
+        for name, values in rivals.items()
+        if None not in (value, values[metric]) and math.isclose(value, values[metric])
+    ]
     ahead = [
         name
         for name, values in rivals.items()
-        if not better(metrics[metric], values[metric], metric)
+        if name not in tied and not better(value, values[metric], metric)
     ]
+    beaten = [name for name in rivals if name not in tied + ahead]
     if not ahead:
-        return f"The network beats {' and '.join(rivals)} on test {metric}."
+        if not tied:
+            return f"The network beats {' and '.join(rivals)} on test {metric}."
+        return f"The network ties {' and '.join(tied)} on test {metric} ({format_value(value)})" + (
+            f" and beats {' and '.join(beaten)}." if beaten else "."
+        )
     scores = ", ".join(f"{name} {format_value(rivals[name][metric])}" for name in ahead)
     return (
-        f"The network's test {metric} ({format_value(metrics[metric])}) does not beat {scores}. "
+        f"The network's test {metric} ({format_value(value)}) does not beat {scores}"
+        + (f"; it ties {' and '.join(tied)}. " if tied else ". ")
         + (why or WHY_PEERS_WIN).format(n_train=metrics["n_train"])
     )
 
