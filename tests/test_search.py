@@ -60,8 +60,8 @@ def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(workdir, nam
 
 
 def test_same_seed_gives_the_same_trials(workdir):
-    for _ in range(2):
-        assert main(["tune", "iris", "--tuner", "random", "--quick", "--quiet", "--seed", "3"]) == 0
+    for _ in range(2):  # the default seed, 0, which Keras Tuner itself would read as "no seed"
+        assert main(["tune", "iris", "--tuner", "random", "--quick", "--quiet"]) == 0
     first, second = (
         pd.read_csv(folder / "trials.csv") for folder in sorted((workdir / "searches").iterdir())
     )

@@ -76,7 +76,9 @@ def make_tuner(kind: str, hypermodel, objective: str, directory, record: dict):
     common = dict(
         hypermodel=hypermodel,
         objective=keras_tuner.Objective(objective, direction(objective)),
-        seed=record["seed"],
+        # Keras Tuner reads seed 0 as "no seed" and draws a random one (`seed or randint`), so
+        # its oracle gets ours plus one: --seed 0, the default, must repeat its trials too.
+        seed=record["seed"] + 1,
         executions_per_trial=record["executions_per_trial"],
         directory=str(directory),
         project_name="tuner",
