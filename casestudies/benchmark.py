@@ -80,18 +80,21 @@ def fit_keras(case, build_model, data, run_plan, seed: int) -> dict:
 
 
 def architecture(build_model, preprocessor):
-    """Layer sizes, activations, loss and learning rate of the case's default Keras model."""
+    """Layer sizes, activations, loss, learning rate and weight decay (L2) of the case's default
+    Keras model."""
     model, hyperparameters = build(build_model, preprocessor)
     model.build((None, len(preprocessor.feature_names)))
     dense = [layer for layer in model.layers if hasattr(layer, "units")]
     sizes = [len(preprocessor.feature_names)] + [layer.units for layer in dense]
     activations = [layer.activation.__name__ for layer in dense]
+    decays = {getattr(layer.kernel_regularizer, "l2", 0.0) for layer in dense}
     return (
         sizes,
         activations,
         model.loss,
         hyperparameters.get("optimizer", "adam"),
         float(hyperparameters["learning_rate"]),
+        float(decays.pop()) if len(decays) == 1 else None,  # None: not one decay for all layers
     )
 
 
@@ -99,15 +102,15 @@ def fit_numpy(case, build_model, data, recipe, seed: int, validation_split: floa
     from casestudies.fundamentals import backprop, optimizers
     from utils.training import hold_out_validation
 
-    sizes, activations, loss, optimizer, learning_rate = architecture(
+    sizes, activations, loss, optimizer, learning_rate, l2 = architecture(
         build_model, data.preprocessor
     )
-    if optimizer != "adam" or loss not in backprop.LOSSES or len(set(activations[:-1])) > 1:
+    unlike = l2 is None or len(set(activations[:-1])) > 1
+    if optimizer != "adam" or loss not in backprop.LOSSES or unlike:
         return None
     (X, y), _ = hold_out_validation(data.X_train.astype("float64"), data.y_train, validation_split)
-    model = backprop.MLP(
-        sizes, activations[0] if len(activations) > 1 else "linear", activations[-1], seed=seed
-    )
+    hidden = activations[0] if len(activations) > 1 else "linear"
+    model = backprop.MLP(sizes, hidden, activations[-1], seed=seed, l2=l2)
     start = time.perf_counter()
     backprop.fit(
         model,
@@ -140,11 +143,13 @@ def fit_sklearn_mlp(case, build_model, data, recipe, seed: int, validation_split
     from utils.training import hold_out_validation
 
     (X, y), _ = hold_out_validation(data.X_train, data.y_train, validation_split)
-    sizes, activations, _, _, learning_rate = architecture(build_model, data.preprocessor)
+    sizes, activations, _, _, learning_rate, l2 = architecture(build_model, data.preprocessor)
     hidden = activations[0] if len(activations) > 1 else "identity"
     model = (MLPRegressor if data.preprocessor.task == "regression" else MLPClassifier)(
         hidden_layer_sizes=tuple(sizes[1:-1]),
         activation=hidden if hidden in ("relu", "tanh") else "relu",
+        # per batch, scikit-learn's loss gains alpha/2 * sum(W**2) / rows, Keras's l2 * sum(W**2)
+        alpha=2 * (l2 or 0.0) * recipe.batch_size,
         learning_rate_init=learning_rate,
         batch_size=recipe.batch_size,
         max_iter=recipe.epochs,

@@ -17,12 +17,14 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 DEFAULTS = {
     "diabetes": {
         "num_features": 7,
-        "layers": [(16, "relu"), (8, "relu"), (1, "sigmoid")],
+        "layers": [(16, "tanh"), (8, "tanh"), (1, "sigmoid")],
+        "weight_decay": 1e-2,
         "loss": "binary_crossentropy",
         "optimizer": "Adam",
         "learning_rate": 1e-3,
         "hyperparameters": {
-            "activation": "relu",
+            "activation": "tanh",
+            "weight_decay": 1e-2,
             "hidden_layers": 2,
             "units_1": 16,
             "units_2": 8,
@@ -33,6 +35,7 @@ DEFAULTS = {
     "iris": {
         "num_features": 4,
         "layers": [(10, "relu"), (3, "softmax")],
+        "weight_decay": 0.0,
         "loss": "sparse_categorical_crossentropy",
         "optimizer": "Adam",
         "learning_rate": 1e-3,
@@ -47,6 +50,7 @@ DEFAULTS = {
     "air_quality": {
         "num_features": 5,
         "layers": [(10, "relu"), (8, "relu"), (1, "linear")],
+        "weight_decay": 0.0,
         "loss": "mse",
         "optimizer": "Adam",
         "learning_rate": 1e-2,
@@ -68,6 +72,10 @@ def describe(model) -> dict:
     return {
         "num_features": model.input_shape[-1],
         "layers": [(layer.units, layer.activation.__name__) for layer in model.layers],
+        # the L2 penalty on every kernel (a set of one: the same on every layer)
+        "weight_decay": pytest.approx(
+            {getattr(layer.kernel_regularizer, "l2", 0.0) for layer in model.layers}.pop()
+        ),
         "loss": model.loss,
         "optimizer": type(model.optimizer).__name__,
         "learning_rate": pytest.approx(float(model.optimizer.learning_rate), rel=1e-6),

@@ -103,8 +103,8 @@ def test_the_course_recipe_searches_unscaled_inputs(workdir, scaler_fits):
         (
             [{"unit_1": [8, 16]}],
             "GRID key 'unit_1' is not a hyperparameter of diabetes.build_model (it declares: "
-            "activation, hidden_layers, units_1, units_2, optimizer, learning_rate; the grid may "
-            "also set batch_size and epochs); did you mean 'units_1'?",
+            "activation, weight_decay, hidden_layers, units_1, units_2, optimizer, learning_rate; "
+            "the grid may also set batch_size and epochs); did you mean 'units_1'?",
         ),
         (
             [{"units_1": [16, 100]}],

@@ -123,6 +123,13 @@ def test_course_recipe_trains_unscaled_on_a_plain_split(workdir):
         32,
     )
     assert json.loads((workdir / "course" / "preprocessing.json").read_text())["mean"] is None
+    # ...with the course's model: ReLU units and no weight decay, where the kit's has tanh and L2
+    assert config["hyperparameters"]["activation"] == "relu"
+    from utils.keras_setup import import_keras
+
+    model = import_keras().saving.load_model(workdir / "course" / "model.keras")
+    assert [layer.activation.__name__ for layer in model.layers] == ["relu", "relu", "sigmoid"]
+    assert all(layer.kernel_regularizer is None for layer in model.layers)
 
 
 def test_out_refuses_a_folder_with_earlier_results(workdir, capsys):

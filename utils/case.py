@@ -1,6 +1,6 @@
 """What a case study is: its data, its task and the recipes it trains with."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -33,6 +33,9 @@ class Recipe:
     # Early stopping: stop once the validation loss has not improved for this many epochs, and
     # keep the weights of its best epoch (None: train every epoch, keep the last weights).
     patience: int | None = None
+    # Values this recipe gives `build_model`'s hyperparameters; the others keep their defaults
+    # (which are the kit's: a course recipe names where the course's model differs).
+    model: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

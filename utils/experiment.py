@@ -203,16 +203,17 @@ def build_and_train(
     progress_label: str | None = None,
     callbacks: list | None = None,
 ):
-    """Seed, build the case's model (with these values, else its defaults) and train it with
-    the plan's recipe on the training split, to `targets` (default: its labels or values; an
-    autoencoder's: the images). Returns (model, hyperparameters used, TrainingResult)."""
+    """Seed, build the case's model (with these values, else the recipe's, else its defaults)
+    and train it with the plan's recipe on the training split, to `targets` (default: its labels
+    or values; an autoencoder's: the images).
+    Returns (model, hyperparameters used, TrainingResult)."""
     from utils.hyperparameters import build
     from utils.keras_setup import seed_everything
     from utils.training import train
 
-    seed_everything(run_plan.seed)
-    model, used = build(build_model, data.preprocessor, hyperparameters)
     recipe = run_plan.recipe
+    seed_everything(run_plan.seed)
+    model, used = build(build_model, data.preprocessor, recipe.model | (hyperparameters or {}))
     training = train(
         model,
         data.X_train,

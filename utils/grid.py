@@ -122,7 +122,9 @@ def param_grid(points: list[dict], setup, defaults: dict, quick: bool) -> list[d
     hyperparameters as `model_kwargs` and the training settings as `fit_kwargs`."""
     entries = []
     for point in points:
-        hyperparameters = {name: value for name, value in point.items() if name not in FIT_SETTINGS}
+        hyperparameters = setup.plan.recipe.model | {
+            name: value for name, value in point.items() if name not in FIT_SETTINGS
+        }
         fit = {name: point.get(name, defaults[name]) for name in FIT_SETTINGS}
         if quick:
             fit["epochs"] = min(fit["epochs"], QUICK_SEARCH_EPOCHS)
@@ -140,8 +142,8 @@ def ranked_table(search, points: list[dict], setup, classifier: bool) -> pd.Data
     results = search.cv_results_
     rows = []
     for index, params in enumerate(results["params"]):
-        values = {name: default_hp.get(name) for name in searched}
-        values |= params["model__model_kwargs"]["hyperparameters"]
+        used = default_hp | params["model__model_kwargs"]["hyperparameters"]
+        values = {name: used.get(name) for name in searched}
         rows.append(
             {
                 "rank": int(results["rank_test_score"][index]),

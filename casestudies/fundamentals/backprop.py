@@ -27,14 +27,19 @@ LOSSES = {
 class MLP:
     """Dense layers of the given sizes, e.g. [7, 16, 8, 1]: 7 inputs, two hidden layers, 1 output.
 
-    Kernels start as Keras's do by default (Glorot uniform), biases at zero.
+    Kernels start as Keras's do by default (Glorot uniform), biases at zero. `l2` is weight
+    decay, as Keras's `kernel_regularizer=keras.regularizers.l2(l2)` on every layer: the loss
+    gains l2 * (sum of the squared kernel weights), so each kernel's gradient gains 2 * l2 * W.
     """
 
-    def __init__(self, sizes, hidden_activation="relu", output_activation="sigmoid", seed=0):
+    def __init__(
+        self, sizes, hidden_activation="relu", output_activation="sigmoid", seed=0, l2=0.0
+    ):
         rng = np.random.default_rng(seed)
         self.weights = [glorot_uniform(shape, rng) for shape in zip(sizes[:-1], sizes[1:])]
         self.biases = [np.zeros(fan_out) for fan_out in sizes[1:]]
         self.activations = [hidden_activation] * (len(sizes) - 2) + [output_activation]
+        self.l2 = l2
 
     @property
     def params(self):
@@ -70,7 +75,11 @@ class MLP:
         output, cache = self.forward(X)
         targets = y if loss == "sparse_categorical_crossentropy" else np.reshape(y, output.shape)
         batch_loss = float(np.mean(loss_function(targets, output)))
-        return batch_loss, self.backward(cache, loss_gradient(targets, output) / len(X))
+        grads = self.backward(cache, loss_gradient(targets, output) / len(X))
+        if self.l2:
+            batch_loss += self.l2 * sum(float(np.sum(W**2)) for W in self.weights)
+            grads[0::2] = [grad + 2 * self.l2 * W for grad, W in zip(grads[0::2], self.weights)]
+        return batch_loss, grads
 
     def predict(self, X):
         return self.forward(X)[0]

@@ -62,3 +62,31 @@ def test_deep_sigmoid_gradients_vanish_where_relu_gradients_do_not():
         sigmoid[0] / sigmoid[-1] < 1e-3
     )  # the first layer learns a thousand times slower than the last
     assert relu[0] / relu[-1] > 1e-2
+
+
+def test_weight_decay_matches_keras_kernel_regularizer(rng):
+    """`MLP(l2=...)` adds what `kernel_regularizer=keras.regularizers.l2(...)` on every layer adds
+    to a Keras model's loss, and its gradients follow."""
+    model = MLP([5, 7, 1], hidden_activation="tanh", output_activation="sigmoid", seed=1, l2=0.01)
+    X, y = rng.normal(size=(16, 5)), rng.integers(0, 2, 16).astype(float)
+    decay = keras.regularizers.l2(0.01)
+    keras_model = keras.Sequential(
+        [
+            keras.Input(shape=(5,), dtype="float64"),
+            keras.layers.Dense(7, "tanh", kernel_regularizer=decay, dtype="float64"),
+            keras.layers.Dense(1, "sigmoid", kernel_regularizer=decay, dtype="float64"),
+        ]
+    )
+    keras_model.set_weights(model.params)
+    with tf.GradientTape() as tape:
+        outputs = keras_model(to_tf(X))
+        value = tf.reduce_mean(
+            keras.losses.binary_crossentropy(tf.reshape(to_tf(y), (-1, 1)), outputs)
+        ) + tf.add_n(keras_model.losses)  # the regularizers' terms
+    tape_grads = tape.gradient(value, keras_model.trainable_variables)
+    our_loss, our_grads = model.loss_and_gradients(X, y, "binary_crossentropy")
+    assert our_loss == pytest.approx(float(value), abs=FLOAT64_TOLERANCE)
+    undecayed = MLP([5, 7, 1], "tanh", seed=1).loss_and_gradients(X, y, "binary_crossentropy")
+    assert our_loss > undecayed[0]
+    for ours, theirs in zip(our_grads, tape_grads):
+        np.testing.assert_allclose(ours, theirs.numpy(), atol=FLOAT64_TOLERANCE)
