@@ -116,3 +116,17 @@ def test_the_kit_runs_unchanged_on_the_jax_backend(tmp_path):
     config = json.loads((tmp_path / "jax_run" / "config.json").read_text())
     assert config["versions"]["backend"] == "jax"
     assert json.loads((tmp_path / "jax_run" / "metrics.json").read_text())["epochs_run"] == 3
+
+
+@pytest.mark.parametrize("name, decay", [("diabetes", 0.01), ("iris", 0.0)])
+def test_the_numpy_and_scikit_learn_twins_read_the_models_weight_decay(name, decay):
+    """The NumPy floor and scikit-learn's MLP train the kit's default network, penalty and all."""
+    from casestudies import load_case
+    from casestudies.benchmark import architecture
+    from utils import experiment
+
+    module = load_case(name)
+    run_plan = experiment.plan(module.CASE, experiment.Settings())
+    data = experiment.split_and_scale(experiment.load(run_plan), run_plan)
+    *_, l2 = architecture(module.build_model, data.preprocessor)
+    assert l2 == pytest.approx(decay)
