@@ -78,10 +78,3 @@ def quick_runs(tmp_path_factory):
         folders[name] = root / name
         assert main(["run", name, "--epochs", "3", "--quiet", "--out", str(folders[name])]) == 0
     return folders
-
-
-def pytest_collection_modifyitems(items):
-    """Grouped tests first: each group runs a notebook or trains several models for a minute or
-    more on one worker. Started first, they leave the quick tests to even out the two workers'
-    ends, instead of one worker running a late notebook while the other idles."""
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
