@@ -4,8 +4,8 @@ recipe and the classic peers.
 For each case study, on one shared split (stratified for classifiers) and for each seed, it fits:
 
 - course: the course recipe (its epochs, batch 32, its scaling choice, a plain `model.fit`);
-- kit: the kit's default (same model, several epochs per call, early stopping where the case
-  uses it);
+- kit: the kit's default (the same layers; diabetes's with tanh and weight decay), several
+  epochs per call, early stopping where the case uses it;
 - kit-jax: the kit's default on Keras's JAX backend (when JAX is installed);
 - numpy: the same network and updates as a plain NumPy loop (casestudies/fundamentals), the floor;
 - sklearn-mlp: scikit-learn's MLPClassifier / MLPRegressor, same layers and updates;
