@@ -43,7 +43,7 @@ CASE = CaseStudy(
         scale=False,
         stratify=False,
         fast=False,
-        model={"activation": "relu", "weight_decay": 0.0},
+        model_hyperparameters={"activation": "relu", "weight_decay": 0.0},
     ),
     kit=Recipe(epochs=300, batch_size=32, patience=25),
     description="Pima Indians diabetes, 532 women: 7 measurements -> diabetic or not",

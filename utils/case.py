@@ -35,7 +35,7 @@ class Recipe:
     patience: int | None = None
     # Values this recipe gives `build_model`'s hyperparameters; the others keep their defaults
     # (which are the kit's: a course recipe names where the course's model differs).
-    model: dict = field(default_factory=dict)
+    model_hyperparameters: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

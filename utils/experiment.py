@@ -213,7 +213,8 @@ def build_and_train(
 
     recipe = run_plan.recipe
     seed_everything(run_plan.seed)
-    model, used = build(build_model, data.preprocessor, recipe.model | (hyperparameters or {}))
+    values = recipe.model_hyperparameters | (hyperparameters or {})
+    model, used = build(build_model, data.preprocessor, values)
     training = train(
         model,
         data.X_train,

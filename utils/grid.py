@@ -122,7 +122,7 @@ def param_grid(points: list[dict], setup, defaults: dict, quick: bool) -> list[d
     hyperparameters as `model_kwargs` and the training settings as `fit_kwargs`."""
     entries = []
     for point in points:
-        hyperparameters = setup.plan.recipe.model | {
+        hyperparameters = setup.plan.recipe.model_hyperparameters | {
             name: value for name, value in point.items() if name not in FIT_SETTINGS
         }
         fit = {name: point.get(name, defaults[name]) for name in FIT_SETTINGS}
