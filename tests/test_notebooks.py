@@ -27,9 +27,11 @@ def quick(notebook):
 
 
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
-# The case-study notebooks run in full in tests/test_notebook_agreement.py (which compares them
+# The case-study notebooks run, trained, in tests/test_notebook_agreement.py (which compares them
 # with the command line) and are checked there with `assert_ran_cleanly`: not run twice.
 CASE_NOTEBOOKS = {f"{name}.ipynb" for name in CASE_STUDIES}
+# So is the regularisation notebook, in tests/fundamentals/test_regularization.py (its lessons).
+RUN_ELSEWHERE = CASE_NOTEBOOKS | {"regularisation.ipynb"}
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda path: path.stem)
@@ -43,7 +45,7 @@ def test_notebook_is_committed_with_outputs_cleared(path):
 
 
 @pytest.mark.parametrize(
-    "path", [path for path in ALL if path.name not in CASE_NOTEBOOKS], ids=lambda path: path.stem
+    "path", [path for path in ALL if path.name not in RUN_ELSEWHERE], ids=lambda path: path.stem
 )
 def test_notebook_runs_cleanly(path, tmp_path, monkeypatch):
     # The kernel inherits this process's environment: drop the Agg backend that in-process CLI

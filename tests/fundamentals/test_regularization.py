@@ -1,33 +1,85 @@
-"""The regularisation notebook's lessons hold: its own cells, run here with fewer epochs."""
+"""The regularisation notebook's lessons hold: the notebook itself, run with fewer epochs.
+
+It runs once, in a Jupyter kernel as a student runs it (so `tests/test_notebooks.py` does not run
+it again), and an extra cell saves what the tests below read.
+"""
 
 import math
+import pickle
 from pathlib import Path
 
-import jupytext
+import nbformat
 import numpy as np
 import pytest
+from nbclient import NotebookClient
 
-# Its tests share expensive module fixtures: keep them on one pytest-xdist worker.
+# Its tests share one execution of the notebook: keep them on one pytest-xdist worker.
 pytestmark = pytest.mark.xdist_group("regularisation")
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "regularisation.py"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "regularisation.ipynb"
 NUM_EPOCHS = 60  # the unregularised network bottoms out near epoch 25: enough to overfit
+
+SAVE = """
+import pickle
+
+models["early stopping"].save("early_stopping.keras")
+with open("lessons.pkl", "wb") as file:
+    pickle.dump(
+        {
+            "table": table,
+            "histories": histories,
+            "X_train": X_train,
+            "y_train": y_train,
+            "y_test": y_test,
+        },
+        file,
+    )
+"""
 
 
 @pytest.fixture(scope="module")
-def notebook():
-    """The notebook's variables after its code cells ran, with `num_epochs` set after its
-    parameters cell (as papermill would)."""
-    import matplotlib.pyplot as plt
+def executed(tmp_path_factory):
+    """The executed notebook (with `num_epochs` set after its parameters cell, as papermill
+    would) and the folder it ran in."""
+    folder = tmp_path_factory.mktemp("regularisation")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    parameters = next(
+        index
+        for index, cell in enumerate(notebook.cells)
+        if "parameters" in cell.metadata.get("tags", [])
+    )
+    notebook.cells.insert(parameters + 1, nbformat.v4.new_code_cell(f"num_epochs = {NUM_EPOCHS}"))
+    notebook.cells.append(nbformat.v4.new_code_cell(SAVE))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MPLBACKEND", raising=False)  # as a student's kernel would start
+        NotebookClient(
+            notebook,
+            timeout=900,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(folder)}},
+        ).execute()
+    return notebook, folder
 
-    namespace = {}
-    for cell in jupytext.read(NOTEBOOK).cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
-            if "parameters" in cell.metadata.get("tags", []):
-                namespace["num_epochs"] = NUM_EPOCHS
-    plt.close("all")
-    return namespace
+
+@pytest.fixture(scope="module")
+def notebook(executed):
+    """The notebook's variables the tests read, and its early-stopping model."""
+    from utils.keras_setup import import_keras
+
+    keras = import_keras()
+    _, folder = executed
+    with open(folder / "lessons.pkl", "rb") as file:
+        variables = pickle.load(file)
+    variables["models"] = {
+        "early stopping": keras.saving.load_model(folder / "early_stopping.keras")
+    }
+    return variables
+
+
+def test_the_notebook_runs_cleanly(executed):
+    from test_notebooks import assert_ran_cleanly
+
+    assert_ran_cleanly(executed[0])
 
 
 def test_every_network_is_in_the_table_and_beats_the_majority_class(notebook):
