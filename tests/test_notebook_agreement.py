@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+from test_notebooks import assert_ran_cleanly, execute_in
 
 from casestudies import CASE_STUDIES, load_case
 
@@ -170,21 +170,12 @@ def execute(name: str, notebook, folder: Path, overrides: str, checks: list) -> 
     # 3 epochs for the exercises, also where they keep the course's (`course_epochs`).
     quick_exercises = code_cell("num_epochs = course_epochs = 3", "quick exercises")
     notebook.cells = [*cells, *checks, quick_exercises, *rest]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("MPLBACKEND", raising=False)  # as a student's kernel would start
-        NotebookClient(
-            notebook,
-            timeout=900,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(folder)}},
-        ).execute()
+    execute_in(folder, notebook)
     (cli,) = (folder / "runs").glob(f"{name}-*")  # the notebook's `python -m casestudies run`
     return name, folder, notebook, cli
 
 
 def test_case_notebook_runs_cleanly(ran):
-    from test_notebooks import assert_ran_cleanly
-
     assert_ran_cleanly(ran[2])
 
 
@@ -390,8 +381,6 @@ def ran_new(request, tmp_path_factory):
 
 
 def test_new_case_notebook_runs_cleanly(ran_new):
-    from test_notebooks import assert_ran_cleanly
-
     assert_ran_cleanly(ran_new[2])
 
 

@@ -17,13 +17,34 @@ DRAWS = re.compile(
 QUICK = {"num_epochs": 3, "quick": True}  # papermill-style: set after the cell tagged "parameters"
 
 
-def quick(notebook):
+def after_parameters(notebook, source: str):
+    """The notebook with a cell of `source` after its cell tagged "parameters", if it has one."""
     for index, cell in enumerate(notebook.cells):
         if "parameters" in cell.get("metadata", {}).get("tags", []):
-            overrides = "\n".join(f"{name} = {value!r}" for name, value in QUICK.items())
-            notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(overrides))
+            notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
             return notebook
     return notebook
+
+
+def quick(notebook):
+    return after_parameters(
+        notebook, "\n".join(f"{name} = {value!r}" for name, value in QUICK.items())
+    )
+
+
+def execute_in(folder, notebook) -> None:
+    """Run the notebook in a Jupyter kernel, in `folder` (the runs and searches it writes stay
+    out of the repository), started as a student's is."""
+    with pytest.MonkeyPatch.context() as patch:
+        # The kernel inherits this process's environment: drop the Agg backend that in-process
+        # CLI calls set, so figures show inline as they do for a student.
+        patch.delenv("MPLBACKEND", raising=False)
+        NotebookClient(
+            notebook,
+            timeout=900,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(folder)}},
+        ).execute()
 
 
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -47,18 +68,9 @@ def test_notebook_is_committed_with_outputs_cleared(path):
 @pytest.mark.parametrize(
     "path", [path for path in ALL if path.name not in RUN_ELSEWHERE], ids=lambda path: path.stem
 )
-def test_notebook_runs_cleanly(path, tmp_path, monkeypatch):
-    # The kernel inherits this process's environment: drop the Agg backend that in-process CLI
-    # calls set, so figures show inline as they do for a student.
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    notebook = nbformat.read(path, as_version=4)
-    # Run in a scratch folder: the runs and searches a notebook writes stay out of the repository.
-    NotebookClient(
-        quick(notebook),
-        timeout=900,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    ).execute()
+def test_notebook_runs_cleanly(path, tmp_path):
+    notebook = quick(nbformat.read(path, as_version=4))
+    execute_in(tmp_path, notebook)
     assert_ran_cleanly(notebook)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+from test_notebooks import after_parameters, assert_ran_cleanly, execute_in
 
 # Its tests share one execution of the notebook: keep them on one pytest-xdist worker.
 pytestmark = pytest.mark.xdist_group("regularisation")
@@ -42,22 +42,9 @@ def executed(tmp_path_factory):
     """The executed notebook (with `num_epochs` set after its parameters cell, as papermill
     would) and the folder it ran in."""
     folder = tmp_path_factory.mktemp("regularisation")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    parameters = next(
-        index
-        for index, cell in enumerate(notebook.cells)
-        if "parameters" in cell.metadata.get("tags", [])
-    )
-    notebook.cells.insert(parameters + 1, nbformat.v4.new_code_cell(f"num_epochs = {NUM_EPOCHS}"))
+    notebook = after_parameters(nbformat.read(NOTEBOOK, as_version=4), f"num_epochs = {NUM_EPOCHS}")
     notebook.cells.append(nbformat.v4.new_code_cell(SAVE))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("MPLBACKEND", raising=False)  # as a student's kernel would start
-        NotebookClient(
-            notebook,
-            timeout=900,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(folder)}},
-        ).execute()
+    execute_in(folder, notebook)
     return notebook, folder
 
 
@@ -77,8 +64,6 @@ def notebook(executed):
 
 
 def test_the_notebook_runs_cleanly(executed):
-    from test_notebooks import assert_ran_cleanly
-
     assert_ran_cleanly(executed[0])
 
 
