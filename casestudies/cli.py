@@ -12,6 +12,7 @@ from pathlib import Path
 from casestudies import CASE_STUDIES, load_case
 from utils.case import EXAMPLES, GENERATIVE_TASKS, RECIPES, TASKS
 from utils.errors import KitError
+from utils.keras_setup import backend_name
 
 
 class Parser(argparse.ArgumentParser):
@@ -40,6 +41,8 @@ def whole_number(minimum: int, maximum: int | None = None):
 
 
 positive_int, non_negative_int, at_least_two = whole_number(1), whole_number(0), whole_number(2)
+# The training loop counts epochs in 32-bit integers; a million is days of training anyway.
+epoch_count = whole_number(1, 1_000_000)
 # NumPy, Keras and scikit-learn take seeds below 2**32.
 seed_number = whole_number(0, 2**32 - 1)
 MAX_SAMPLES = 400  # new images in one PNG grid: 40 rows of 10 still fit on a page
@@ -83,7 +86,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
         help="kit: scaled, stratified, fast (default); course: the course notebook's recipe",
     )
     parser.add_argument(
-        "--epochs", type=positive_int, help="training epochs (default: the recipe's)"
+        "--epochs", type=epoch_count, help="training epochs (default: the recipe's)"
     )
     parser.add_argument("--batch-size", type=positive_int, help="mini-batch size (default: 32)")
     parser.add_argument(
@@ -212,7 +215,7 @@ def build_parser() -> Parser:
         type=positive_int,
         help="trainings per trial, averaged (default: 1)",
     )
-    tune.add_argument("--epochs", type=positive_int, help="epochs per trial (default: the case's)")
+    tune.add_argument("--epochs", type=epoch_count, help="epochs per trial (default: the case's)")
     tune.add_argument("--resume", metavar="DIR", help="continue the interrupted search in DIR")
     tune.add_argument(
         "--workers",
@@ -370,11 +373,19 @@ def check_input(case, settings) -> None:
 
     from utils import experiment
     from utils.data import check_validation_split
-    from utils.runs import check_out_dir
+    from utils.runs import check_out_dir, check_writable
 
     run_plan = experiment.plan(case, settings)
+    backend = backend_name()
+    if case.needs_tensorflow and backend != "tensorflow":
+        raise KitError(
+            f"{case.name} trains with its own train_step, written for TensorFlow as keras-io's: "
+            f"run it without KERAS_BACKEND={backend} (TensorFlow is the default)."
+        )
     if settings.out is not None:
         check_out_dir(settings.out)
+    else:
+        check_writable(settings.runs_root, "--out")
     if case.kind == "images":
         from utils.images import read_npz
 
@@ -399,6 +410,14 @@ def command_run(args) -> None:
             "`run diabetes --csv FILE`."
         )
     modules = [load_case(name) for name in names]
+    backend = backend_name()
+    if "all" in args.name and backend != "tensorflow":
+        left_out = [module.CASE.name for module in modules if module.CASE.needs_tensorflow]
+        modules = [module for module in modules if not module.CASE.needs_tensorflow]
+        print(
+            f"On the {backend} backend `run all` leaves out {' and '.join(left_out)}: their "
+            "train_step is written for TensorFlow (run them without KERAS_BACKEND)."
+        )
     if args.out and len(modules) > 1:
         from utils.runs import check_out_dir
 
@@ -653,6 +672,13 @@ def main(argv=None) -> int:
         COMMANDS[args.command](args)
     except KitError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except PermissionError as error:  # e.g. `predict --out` into a folder not ours to write
+        print(
+            f"error: {error.strerror}: {error.filename}. Choose a file or folder you can write "
+            "to (or run from one).",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("\nInterrupted: nothing more was written.", file=sys.stderr)

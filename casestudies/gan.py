@@ -47,6 +47,7 @@ CASE = CaseStudy(
     metric="confident",
     test_size=360 / 1797,  # fixed: the test digits of data/digits.npz
     split_seed=0,
+    needs_tensorflow=True,
     course=Recipe(epochs=100, batch_size=32, fast=False),
     kit=Recipe(epochs=300, batch_size=32),
     description="16 random numbers -> a new digit, judged by a classifier; mode collapse counted",

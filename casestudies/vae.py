@@ -54,6 +54,7 @@ CASE = CaseStudy(
     metric="confident",
     test_size=360 / 1797,  # fixed: the test digits of data/digits.npz
     split_seed=0,
+    needs_tensorflow=True,
     course=Recipe(epochs=100, batch_size=32, fast=False),
     kit=Recipe(epochs=200, batch_size=32),
     description="digits -> a 2-D Gaussian latent space -> new digits, judged by a classifier",

@@ -7,11 +7,12 @@ import pathlib
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from casestudies.cli import main
+from casestudies.cli import COMMANDS, main
 from utils.case import DATA_DIR
 from utils.data import load_dataset
 from utils.errors import KitError
@@ -86,6 +87,11 @@ CASES = {
         [*FIT, "data.csv"],
         ["Column 'a'", "holds 1e+308 (row 41 of the data): too large to train on", "Rescale"],
     ),
+    "a number beyond 32-bit floats": (
+        plain("data.csv", ROWS + "1e39,3,1\n"),
+        [*FIT, "data.csv"],
+        ["Column 'a'", "holds 1e+39 (row 41 of the data): too large to train on", "up to 1e+38"],
+    ),
     "seed beyond 2**32": (
         None,
         ["run", "iris", "--seed", "4294967296"],
@@ -113,6 +119,35 @@ CASES = {
             "Target 'species' has 3 classes, not 2",
             "use `python -m casestudies fit --csv iris.csv --target species --task multiclass`",
         ],
+    ),
+    "a measured target for a classifier": (
+        iris,
+        ["run", "iris", "--csv", "iris.csv", "--target", "petal_length"],
+        [
+            "Target 'petal_length' holds fractional numbers (e.g. 1.4) in 150 rows",
+            "looks like regression, not classes",
+            "fit --csv iris.csv --target petal_length --task regression`",
+        ],
+    ),
+    "whole numbers that do not repeat, for a binary classifier": (
+        plain("data.csv", "a,y\n" + "".join(f"{i},{i * 7 % 101}\n" for i in range(60))),
+        [*FIT, "data.csv", "--task", "binary"],
+        ["Target 'y' holds 60 different numbers (e.g. 0) in 60 rows", "--task regression`"],
+    ),
+    "a file for the run folder": (
+        plain("rows.csv"),
+        ["predict", "--run", "rows.csv", "--csv", "rows.csv"],
+        ["rows.csv is a file: --run takes the run's folder (.), not a file in it."],
+    ),
+    "an empty file for --out": (
+        plain("taken"),
+        ["run", "iris", "--out", "taken"],
+        ["taken is a file, not a folder: choose a new folder for --out."],
+    ),
+    "a million epochs and more": (
+        None,
+        ["run", "iris", "--epochs", "99999999999"],
+        ["--epochs: must be a whole number from 1 to 1000000, not 99999999999"],
     ),
     "a question mark in a numeric target": (
         iris_with_question_mark,
@@ -313,3 +348,28 @@ def test_more_folds_than_the_training_rows_allow_is_refused_in_one_line(
     err = capsys.readouterr().err
     assert expected in err and len(err.strip().splitlines()) == 1
     assert not (workdir / "runs").exists()
+
+
+def test_a_working_folder_we_cannot_write_is_refused_before_training(workdir, capsys, monkeypatch):
+    import os
+
+    # (The tests may run as root, whom permissions don't stop: the check asks os.access.)
+    real_access = os.access
+
+    def access(path, mode):
+        return real_access(path, mode) and Path(path).resolve() != workdir.resolve()
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr("utils.experiment.run_experiment", pytest.fail)  # refused before training
+    assert main(["run", "iris", "--quick"]) == 2
+    check_one_line(capsys, ["Can't write runs:", "is not writable", "give --out one"])
+    assert list(workdir.iterdir()) == []
+
+
+def test_a_file_we_may_not_write_is_one_line_not_a_traceback(workdir, capsys, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "locked/forecast.csv")
+
+    monkeypatch.setitem(COMMANDS, "list", denied)  # as `predict --out` into a locked folder
+    assert main(["list"]) == 2
+    check_one_line(capsys, ["Permission denied: locked/forecast.csv", "you can write"])

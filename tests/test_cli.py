@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from casestudies import CASE_STUDIES, load_case
 from casestudies.cli import main
 
 
@@ -50,7 +51,7 @@ BAD_REQUESTS = {
     "unknown case study": (["run", "irsi"], "Did you mean 'iris'?"),
     "epochs out of range": (
         ["run", "iris", "--epochs", "0"],
-        "--epochs: must be a whole number of at least 1",
+        "--epochs: must be a whole number from 1 to 1000000, not 0",
     ),
     "test size out of range": (
         ["run", "iris", "--test-size", "1.5"],
@@ -127,3 +128,46 @@ def test_predict_into_a_pipe_that_closes_early_ends_without_a_traceback(quick_ru
     errors = process.stderr.read()
     process.wait(timeout=120)
     assert "Traceback" not in errors and "BrokenPipeError" not in errors
+
+
+def test_run_all_on_jax_leaves_out_the_cases_whose_step_needs_tensorflow(
+    workdir, monkeypatch, capsys
+):
+    from utils import experiment, generative
+
+    ran = []
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    # Record what would train instead of training it: the choice of cases is under test.
+    monkeypatch.setattr(experiment, "run_experiment", lambda case, *_: ran.append(case.name))
+    monkeypatch.setattr(generative, "run_experiment", lambda case, _: ran.append(case.CASE.name))
+    monkeypatch.setattr("casestudies.cli.print_result", lambda *_: None)
+    assert main(["run", "all", "--quick"]) == 0
+    assert ran == [name for name in CASE_STUDIES if name not in ("vae", "gan")]
+    assert "leaves out vae and gan" in capsys.readouterr().out
+
+
+def test_a_named_case_whose_step_needs_tensorflow_is_refused_on_another_backend(
+    workdir, monkeypatch, capsys
+):
+    from casestudies.cli import check_input
+    from utils.experiment import Settings
+
+    gan = load_case("gan").CASE
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    check_input(gan, Settings(quick=True))  # nothing to refuse
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert main(["run", "iris", "gan", "--quick"]) == 2  # refused before iris trains
+    assert "gan trains with its own train_step" in capsys.readouterr().err
+    assert list(workdir.iterdir()) == []
+
+
+def test_the_backend_is_read_as_keras_reads_it(tmp_path, monkeypatch):
+    from utils.keras_setup import backend_name
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert backend_name() == "tensorflow"  # no keras.json: Keras's default
+    (tmp_path / "keras.json").write_text('{"backend": "jax", "floatx": "float32"}')
+    assert backend_name() == "jax"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert backend_name() == "torch"

@@ -140,6 +140,14 @@ def test_out_refuses_a_folder_with_earlier_results(workdir, capsys):
     assert [path.name for path in (workdir / "taken").iterdir()] == ["metrics.json"]
 
 
+@pytest.mark.parametrize("argv", [["iris"], ["iris", "air_quality"]])
+def test_out_inside_a_file_is_refused_before_training(workdir, capsys, argv):
+    (workdir / "notes.txt").write_text("mine")
+    assert main(["run", *argv, "--epochs", "2", "--out", "notes.txt/run"]) == 2
+    assert "inside notes.txt, a file" in capsys.readouterr().err
+    assert [path.name for path in workdir.iterdir()] == ["notes.txt"]
+
+
 def test_learners_kaggle_file_runs_with_a_leakage_warning_and_dedupe_removes_it(
     workdir, kaggle_diabetes, capsys
 ):

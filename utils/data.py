@@ -51,8 +51,9 @@ class Dataset:
         return [column for column in self.frame.columns if column != self.target]
 
 
-# A feature (or regression target) beyond this overflows the scaler's squares or the loss.
-MAX_MAGNITUDE = 1e150
+# A feature (or regression target) beyond this overflows: Keras and scikit-learn's forest read
+# numbers as 32-bit floats, whose largest is about 3.4e38.
+MAX_MAGNITUDE = 1e38
 
 
 def check_target(frame: pd.DataFrame, target: str, source: str) -> None:
@@ -183,18 +184,19 @@ def check_target_values(labels: pd.Series, task: str, target: str, path="FILE") 
             f"Target {target!r} has only one class ({show(labels.iloc[0])}): "
             "a classifier needs at least two. Add rows of another class."
         )
+    numeric = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
+    if numeric and distinct > 2:
+        fractional = not np.all(np.isclose(labels, np.round(labels)))
+        if fractional or distinct > len(labels) / 2:  # not classes that repeat: measurements
+            kind = "fractional numbers" if fractional else f"{distinct} different numbers"
+            raise KitError(
+                f"Target {target!r} holds {kind} (e.g. {show(labels.iloc[0])}) in "
+                f"{len(labels)} rows: that looks like regression, not classes: "
+                f"use {fit} --task regression`."
+            )
     if task == "binary" and distinct > 2:
         raise KitError(
             f"Target {target!r} has {distinct} classes, not 2: use {fit} --task multiclass`."
-        )
-    if (
-        task == "multiclass"
-        and pd.api.types.is_float_dtype(labels)
-        and not np.all(np.isclose(labels, np.round(labels)))
-    ):
-        raise KitError(
-            f"Target {target!r} holds fractional numbers like {show(labels.iloc[0])}: "
-            f"that looks like regression: use {fit} --task regression`."
         )
 
 

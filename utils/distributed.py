@@ -450,7 +450,9 @@ def run_local(command: list[str], search_dir, workers: int, say=print) -> None:
     def start(tuner_id: str) -> subprocess.Popen:
         environment = {**os.environ, **oracle_environment(tuner_id, LOOPBACK, port)}
         environment[LOCK_HELD_BY_PARENT] = str(os.getpid())
-        return subprocess.Popen(command, env=environment)
+        # Its own process group: Ctrl-C reaches this process alone, which stops them all (one
+        # message, not one per process).
+        return subprocess.Popen(command, env=environment, process_group=0)
 
     processes = []
     previous = _stop_on_sigterm()

@@ -4,6 +4,7 @@ Kept apart from the rest of `utils` so that commands which need no model (`--hel
 bad-input errors) answer without paying for TensorFlow's import.
 """
 
+import json
 import os
 import sys
 from contextlib import contextmanager
@@ -26,6 +27,19 @@ def _stderr_silenced():
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def backend_name() -> str:
+    """The backend Keras will load, found as Keras finds it (KERAS_BACKEND, then keras.json),
+    without importing it: a case that needs TensorFlow is refused before anything trains."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    try:
+        with open(os.path.join(home, "keras.json")) as config:
+            return json.load(config).get("backend", "tensorflow")
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
 
 
 def import_keras():

@@ -217,6 +217,11 @@ def check_run(run_dir) -> tuple[Preprocessor, dict]:
     """Check a run folder without loading the model: only the files a run writes (an
     allowlist), all of them, the completion marker, intact JSON."""
     run_dir = Path(run_dir)
+    if run_dir.is_file():
+        raise KitError(
+            f"{run_dir} is a file: --run takes the run's folder ({run_dir.parent}), "
+            "not a file in it."
+        )
     if not run_dir.is_dir():
         raise KitError(
             f"Run folder not found: {run_dir}. Give a folder under runs/ written by `run` or `fit`."

@@ -99,8 +99,9 @@ def _header(path: Path, compression: str | None, encoding: str) -> list[str]:
     return [str(name).strip() for name in first.iloc[0]] if len(first) else []
 
 
-def read_csv(path) -> pd.DataFrame:
-    """Read a CSV file, turning every way it can fail into one sentence."""
+def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
+    """Read a CSV file, turning every way it can fail into one sentence.
+    (`min_columns=1`: a series' recent values may come alone.)"""
     path = Path(path)
     if not path.exists():
         raise KitError(f"File not found: {path}. Check the path (it is relative to {Path.cwd()}).")
@@ -137,7 +138,7 @@ def read_csv(path) -> pd.DataFrame:
             f"{path} has more than one column named {repeated[0]!r}. "
             "Rename the columns so each name is used once."
         )
-    if len(frame.columns) < 2:
+    if len(frame.columns) < min_columns:
         raise KitError(
             f"{path} has a single column ({frame.columns[0]!r}): "
             "a CSV needs feature columns and a target column separated by commas."

@@ -50,12 +50,30 @@ FIGURE_NAME = re.compile(r"[A-Za-z0-9_-]+\.png")
 def check_out_dir(out) -> Path:
     """`--out DIR` may be new or empty, never a folder holding earlier results."""
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and not out.is_dir():
+        raise KitError(f"{out} is a file, not a folder: choose a new folder for --out.")
+    if out.exists() and any(out.iterdir()):
         raise KitError(
             f"{out} already exists and is not empty; a run never overwrites earlier results. "
             "Choose a new folder for --out."
         )
+    check_writable(out, "--out")
     return out
+
+
+def check_writable(folder, option: str) -> None:
+    """The nearest folder that exists must take a new one, or the run would fail after training."""
+    folder = Path(folder)
+    existing = next(parent for parent in folder.parents if parent.exists())  # "." at the latest
+    if folder.is_dir():
+        existing = folder
+    if not existing.is_dir():
+        raise KitError(f"{option} {folder} is inside {existing}, a file: choose a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise KitError(
+            f"Can't write {folder}: {existing} is not writable. Run from a folder you can write "
+            f"to, or give {option} one."
+        )
 
 
 def new_run_dir(name: str, runs_root="runs", out=None) -> Path:

@@ -66,7 +66,7 @@ def read_values(path, column: str, minimum: int) -> tuple[pd.DataFrame, np.ndarr
     from utils.data import check_target
     from utils.reading import read_csv
 
-    frame = read_csv(path)
+    frame = read_csv(path, min_columns=1)
     check_target(frame, column, str(path))
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() | ~np.isfinite(values.fillna(0))
@@ -83,6 +83,32 @@ def read_values(path, column: str, minimum: int) -> tuple[pd.DataFrame, np.ndarr
     return frame, values.to_numpy(dtype="float64")
 
 
+def check_months(frame: pd.DataFrame, path) -> None:
+    """The first column must name each row's month, YYYY-MM, every month once, oldest first:
+    the split, the seasonal forecast and the figures read the calendar from it."""
+    labels = frame.iloc[:, 0].astype(str).str.strip()
+    well_formed = labels.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
+    if not well_formed.all():
+        index = int(np.flatnonzero(~well_formed.to_numpy())[0])
+        raise KitError(
+            f"The first column of {path} must give each row's month as YYYY-MM (e.g. 1950-01); "
+            f"file line {index + 2} has {labels.iloc[index]!r}. Write the months that way."
+        )
+    numbers = labels.str[:4].astype(int) * 12 + labels.str[5:].astype(int)
+    steps = np.diff(numbers.to_numpy())
+    if (steps != 1).any():
+        index = int(np.flatnonzero(steps != 1)[0]) + 1
+        after, month, line = labels.iloc[index - 1], labels.iloc[index], index + 2
+        problem = (
+            f"skips from {after} to {month} (file line {line}): a series needs every month. "
+            "Fill in the missing months."
+            if steps[index - 1] > 1
+            else f"has {month} after {after} (file line {line}): sort the rows by month, "
+            "oldest first, each month once."
+        )
+        raise KitError(f"{path} {problem}")
+
+
 def load_split(plan):
     """Windows of the series, split in time order, scaled with the training months' statistics:
     (notes, a `Split` whose baseline is the last-value forecast)."""
@@ -90,6 +116,7 @@ def load_split(plan):
 
     window = plan.case.window
     frame, values = read_values(plan.csv, plan.target, minimum=window + 10)
+    check_months(frame, plan.csv)
     targets = len(values) - window  # each value after the first window is one forecast
     test = max(1, round(targets * plan.test_size))
     first_test = len(values) - test

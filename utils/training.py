@@ -44,7 +44,8 @@ class TrainingResult:
 def epochs_per_call(epochs: int) -> int:
     """The largest divisor of `epochs` that still leaves about HISTORY_POINTS points of history."""
     limit = math.ceil(epochs / HISTORY_POINTS)
-    return max(divisor for divisor in range(1, limit + 1) if epochs % divisor == 0)
+    small = [divisor for divisor in range(1, math.isqrt(epochs) + 1) if epochs % divisor == 0]
+    return max(d for divisor in small for d in (divisor, epochs // divisor) if d <= limit)
 
 
 class EpochProgress(keras.callbacks.Callback):

@@ -5,6 +5,9 @@ on the whole training split and tested beside the default model. A trial whose l
 NaN fails and is never chosen. The trials can run in a chief and workers (`utils.distributed`).
 """
 
+import contextlib
+import functools
+import io
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -87,18 +90,24 @@ def make_tuner(kind: str, hypermodel, objective: str, directory, record: dict):
         max_consecutive_failed_trials=record["max_trials"] + 1,
     )
     if kind == "hyperband":
-        return keras_tuner.Hyperband(
+        tuner_class = functools.partial(
+            keras_tuner.Hyperband,
             max_epochs=record["epochs"],
             factor=distributed.HYPERBAND_FACTOR,
             hyperband_iterations=1,  # so `distributed.hyperband_trials` counts its trials
-            **common,
         )
-    tuner_class = {
-        "random": keras_tuner.RandomSearch,
-        "bayesian": keras_tuner.BayesianOptimization,
-        "grid": keras_tuner.GridSearch,
-    }[kind]
-    return tuner_class(max_trials=record["max_trials"], **common)
+    else:
+        tuner_class = functools.partial(
+            {
+                "random": keras_tuner.RandomSearch,
+                "bayesian": keras_tuner.BayesianOptimization,
+                "grid": keras_tuner.GridSearch,
+            }[kind],
+            max_trials=record["max_trials"],
+        )
+    # A resumed tuner prints "Reloading Tuner from .../tuner0.json"; the kit says it in words.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return tuner_class(**common)
 
 
 def check_resumable(search_dir, saved: dict, record: dict) -> dict:
