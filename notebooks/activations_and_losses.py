@@ -16,6 +16,8 @@
 # ## Setup
 
 # %%
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -49,6 +51,15 @@ axes[0][0].legend()
 fig.tight_layout()
 
 # %% [markdown]
+# The three named above, each with its derivative, in NumPy (the others are in
+# `casestudies/fundamentals/activations.py`):
+
+# %%
+for name in ["step", "sigmoid", "relu"]:
+    print(inspect.getsource(getattr(activations, name)))
+    print(inspect.getsource(getattr(activations, f"{name}_derivative")))
+
+# %% [markdown]
 # Keras has each of them (all but the step) under the same name, for a layer's
 # `activation="relu"` or to call directly:
 
@@ -62,6 +73,9 @@ for name in names[1:]:
 # ## Softmax, computed safely
 # `e^x` overflows for x > 709. Softmax doesn't change if we subtract the largest logit first,
 # so we do; the naive formula returns NaN where ours is exact.
+
+# %%
+print(inspect.getsource(activations.softmax))
 
 # %%
 logits = np.array([1000.0, 1001.0, 1002.0])
@@ -84,6 +98,10 @@ print("keras.activations.softmax:", keras.activations.softmax(logits).numpy().ro
 # linearly; Huber is quadratic near 0 and linear beyond `delta`.
 
 # %%
+for name in ["mean_squared_error", "mean_absolute_error", "huber"]:
+    print(inspect.getsource(getattr(losses, name)))
+
+# %%
 errors = np.linspace(-4, 4, 201)[:, None]
 fig, axis = plt.subplots(figsize=(6, 4))
 for name in ["mean_squared_error", "mean_absolute_error", "huber"]:
@@ -95,7 +113,11 @@ axis.grid(alpha=0.3)
 # %% [markdown]
 # Cross-entropy grows without bound as the predicted probability of the true class goes to 0;
 # Keras clips probabilities to [1e-7, 1 - 1e-7] so a certain, wrong prediction costs
-# -log(1e-7) ≈ 16.1 instead of infinity.
+# -log(1e-7) ≈ 16.1 instead of infinity (`EPSILON` is 1e-7):
+
+# %%
+for name in ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]:
+    print(inspect.getsource(getattr(losses, name)))
 
 # %%
 p = np.array([[1.0], [0.9], [0.5], [0.1], [0.0]])

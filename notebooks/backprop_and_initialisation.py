@@ -19,6 +19,8 @@
 # ## Setup
 
 # %%
+import inspect
+
 import numpy as np
 
 from casestudies.fundamentals import activations, initializers
@@ -76,6 +78,14 @@ print(f"GradientTape: dL/dw1 = {float(tape_dw1):.4f}, dL/dw2 = {float(tape_dw2):
 # the layer below is dz Wᵀ.
 
 # %%
+print(inspect.getsource(MLP.forward))
+print(inspect.getsource(MLP.backward))
+
+# %% [markdown]
+# `MLP.loss_and_gradients` runs `forward`, takes the loss's gradient with respect to the output
+# divided by the batch size (Keras averages the loss over the batch), and hands it to `backward`.
+
+# %%
 rng = np.random.default_rng(seed)
 model = MLP([4, 5, 3, 1], hidden_activation="tanh", output_activation="sigmoid", seed=seed)
 X, y = rng.normal(size=(8, 4)), rng.integers(0, 2, 8).astype(float)
@@ -118,7 +128,11 @@ figure = gradient_norms_figure(
 # ## Initialisation: why not zeros?
 # With all-zero weights, every hidden unit computes the same thing and receives the same
 # gradient. Trained on the OR gate, the first layer's weights move, but all 8 of its columns
-# stay identical: 8 units that are one unit 8 times.
+# stay identical: 8 units that are one unit 8 times. The experiment, 2 inputs, 8 tanh units and
+# one sigmoid unit, trained with plain SGD:
+
+# %%
+print(inspect.getsource(initializers.symmetry_after_training))
 
 # %%
 print("from zeros:\n", initializers.symmetry_after_training(initializers.zeros).round(3))

@@ -19,10 +19,13 @@
 # ## Setup
 
 # %%
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 
+from casestudies.fundamentals import convolution
 from casestudies.fundamentals.convolution import (
     average_pool2d,
     conv2d,
@@ -69,7 +72,15 @@ print("patch * kernel, summed:", (patch * vertical_edge).sum())
 # %% [markdown]
 # `conv2d` does that at every position. It takes a batch of images (batch, H, W, C_in) and a
 # kernel (kh, kw, C_in, C_out), the shape Keras stores: here one image, one channel in, one
-# out. The edge lights up (−3: brighter on the right); the flat regions give 0.
+# out. Its two loops visit every output position; `np.tensordot` does the multiply-and-sum for
+# every filter at once. (`_pad` adds the zeros of `padding="same"`, explained below.)
+
+# %%
+print(inspect.getsource(conv2d))
+print(inspect.getsource(convolution._pad))
+
+# %% [markdown]
+# The edge lights up (−3: brighter on the right); the flat regions give 0.
 
 # %%
 feature_map = conv2d(image[None, :, :, None], vertical_edge[:, :, None, None])
@@ -80,8 +91,14 @@ print(feature_map[0, :, :, 0])
 # With `padding="valid"` (no padding) a window of k cells fits floor((n − k) / s) + 1 times
 # along n cells with stride s. With `padding="same"`, Keras adds zeros so that the output
 # has ceil(n / s) cells: all n for stride 1. It pads (ceil(n/s) − 1)·s + k − n cells in total,
-# the odd one, if any, on the bottom or right. Our formula, beside the shape Keras's layer
-# reports:
+# the odd one, if any, on the bottom or right:
+
+# %%
+print(inspect.getsource(output_size))
+print(inspect.getsource(padding_amounts))
+
+# %% [markdown]
+# Our sizes and padding, beside the shape Keras's layer reports:
 
 # %%
 print(" n  k  s  padding  ours  Keras  padding (before, after)")
@@ -96,8 +113,10 @@ for n, k, s in [(6, 3, 1), (7, 3, 2), (8, 3, 2), (8, 2, 2), (28, 5, 1)]:
 # %% [markdown]
 # ## Our conv2d against keras.layers.Conv2D
 # A batch of random 9x8 images with 3 channels, and 5 filters of 3x3, stride 2, "same"
-# padding (the uneven case: 1 row of zeros below, none above). We give Keras's layer our
-# kernel and bias with `set_weights`, in float64 so the comparison is exact to rounding.
+# padding. Rows and columns pad differently: 9 rows need 2 rows of zeros, one above and one
+# below; 8 columns need 1, and the odd one goes on the right, none on the left. We give Keras's
+# layer our kernel and bias with `set_weights`, in float64 so the comparison is exact to
+# rounding.
 
 # %%
 rng = np.random.default_rng(seed)
@@ -117,7 +136,10 @@ print(f"parameters: 3·3·3·5 + 5 = {3 * 3 * 3 * 5 + 5}, Keras: {conv_layer.cou
 # A pooling layer has no weights: it slides a window (by default 2x2, moving 2 cells, so the
 # windows do not overlap) and keeps the largest value (max pooling) or the mean (average
 # pooling) of each channel. It halves the height and width, and a feature that moves by a
-# pixel often gives the same output.
+# pixel often gives the same output. `max_pool2d` and `average_pool2d` both call `_pool`:
+
+# %%
+print(inspect.getsource(convolution._pool))
 
 # %%
 pool_input = rng.integers(0, 10, size=(1, 5, 5, 1)).astype(float)

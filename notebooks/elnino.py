@@ -274,10 +274,12 @@ exit_status = main(command)
 
 # %% [markdown]
 # ## Exercises
-# 1. **Beat the linear autoregression.** The next cell trains the GRU above. Change the model
-#    (an `LSTM` or `SimpleRNN` cell, more or fewer units, a second recurrent layer with
-#    `return_sequences=True` on the first, the learning rate...) but keep the window, until its
-#    test RMSE matches or beats the linear autoregression's; then run the check below it.
+# 1. **Beat the linear autoregression.** The next cell trains a small network, a `SimpleRNN`
+#    of 4 units, with the lesson's recipe: it loses to the linear autoregression (about 0.57 °C
+#    against 0.50 on our machine). Change the model (a `GRU` or `LSTM` cell, more units, a
+#    second recurrent layer with `return_sequences=True` on the first, the learning rate...) but
+#    keep the window, until its test RMSE matches or beats the linear autoregression's; then run
+#    the check below it.
 # 2. **Shuffle, and see the test score lie.** Split `windows` and `targets` with
 #    `sklearn.model_selection.train_test_split(..., test_size=0.2, random_state=0)` (it
 #    shuffles) and fit the linear autoregression again. Is its test RMSE better? Why can't you
@@ -291,7 +293,7 @@ keras.utils.set_random_seed(seed)
 my_model = keras.Sequential(
     [
         keras.Input(shape=(window, 1)),
-        keras.layers.GRU(32),
+        keras.layers.SimpleRNN(4),
         keras.layers.Dense(1),
     ]
 )

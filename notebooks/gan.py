@@ -39,6 +39,7 @@ from utils.keras_setup import import_keras
 
 keras = import_keras()
 
+import inspect
 import types
 
 import matplotlib.pyplot as plt
@@ -294,6 +295,13 @@ plt.show()
 #   codes on their first 16 PCA components, sampled and decoded by PCA: 16 numbers too, with a
 #   linear decoder fitted in one step;
 # - the **real test digits** (the reference): what a perfect generator would score.
+
+# %% [markdown]
+# The kit's `recognised`, `independent_pixels` and `pca_gaussian` (in `utils/generative.py`):
+
+# %%
+for function in (recognised, independent_pixels, pca_gaussian):
+    print(inspect.getsource(function))
 
 # %%
 # The kit's functions read the training images and labels as `.X_train` and `.y_train`.

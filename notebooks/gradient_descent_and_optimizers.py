@@ -18,6 +18,8 @@
 # ## Setup
 
 # %%
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_moons
@@ -40,14 +42,28 @@ seed = 0
 
 # %% [markdown]
 # ## A bowl, and the effect of the learning rate
-# Too small: slow. Just right: fast. Too large (here above 1.0): every step overshoots further
-# and it diverges.
+# `descend` is the walk: from a starting point, one optimizer step per gradient. Plain SGD's
+# `step` is the rule `w ← w − η ∇L(w)`, applied to each array in place (its momentum branch
+# comes below).
+
+# %%
+print(inspect.getsource(descend))
+print(inspect.getsource(SGD.step))
+
+# %% [markdown]
+# On the bowl x² + y² each SGD step multiplies the point by 1 − 2η. Too small (0.02): slow.
+# 0.1: fast. 0.9: every step overshoots the minimum, by less each time, so it zig-zags in.
+# Too large (here above 1.0): every step overshoots further and it diverges; at 1.05 the walk
+# leaves the plot on its second step.
 
 # %%
 bowl = FUNCTIONS["bowl"][1]
 figure = contour_plot(
     "bowl",
-    {f"lr={lr}": descend(bowl, (1.8, 1.2), steps, SGD(lr)) for lr in (0.02, learning_rate, 0.9)},
+    {
+        f"lr={lr}": descend(bowl, (1.8, 1.2), steps, SGD(lr))
+        for lr in (0.02, learning_rate, 0.9, 1.05)
+    },
 )
 
 # %% [markdown]
@@ -63,9 +79,20 @@ figure = contour_plot(
 
 # %% [markdown]
 # ## Optimizers on an elongated bowl
-# Plain SGD zig-zags across the narrow valley. Momentum (and Nesterov's look-ahead) builds up
-# speed along it; Adagrad, RMSprop and Adam scale each coordinate's step by its own gradient
-# history. Each of our optimizers sits beside Keras's, with the same settings.
+# x² + 10y² is ten times steeper across the valley (y) than along it (x), and one learning rate
+# must serve both: a rate large enough to hurry along x overshoots across the valley, zig-zags,
+# and soon diverges (exercise 1). At 0.04 plain SGD shrinks y fivefold per step (1, 0.2, 0.04,
+# ...), so it drops to the valley floor without crossing it, then crawls along the floor: x
+# shrinks by only 8% a step (still 0.78 after 10 steps). Momentum (and Nesterov's look-ahead)
+# builds up speed along the valley, overshooting and swinging back; Adagrad, RMSprop and Adam
+# scale each coordinate's step by its own gradient history. Their `step`s:
+
+# %%
+for optimizer_class in (Adagrad, RMSprop, Adam):
+    print(inspect.getsource(optimizer_class.step))
+
+# %% [markdown]
+# Each of our optimizers sits beside Keras's, with the same settings.
 
 # %%
 optimizers = {

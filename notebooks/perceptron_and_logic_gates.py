@@ -18,6 +18,8 @@
 # ## Setup
 
 # %%
+import inspect
+
 from casestudies.fundamentals.perceptron import (
     GATES,
     INPUTS,
@@ -43,6 +45,10 @@ seed = 0
 # ## The learning rule
 # Start from zero weights. For each example the unit gets wrong: if it should have fired,
 # add the input to the weights (and 1 to the bias); if it fired wrongly, subtract them.
+# Stop after an epoch with no mistakes.
+
+# %%
+print(inspect.getsource(train_perceptron))
 
 # %%
 for gate in ["AND", "OR", "NAND", "NOR"]:
@@ -76,6 +82,9 @@ print(f"converged: {xor.converged}; mistakes in the last epochs: {xor.mistakes_p
 # With one hidden layer of 4 tanh units, trained by backpropagation, the network bends its
 # boundary around the two classes. First our NumPy network (`xor_mlp_numpy`, trained by the
 # backpropagation of `casestudies/fundamentals/backprop.py`), then the same with Keras.
+
+# %%
+print(inspect.getsource(xor_mlp_numpy))
 
 # %%
 numpy_model = xor_mlp_numpy(seed=seed, epochs=num_epochs)

@@ -19,6 +19,8 @@
 # ## Setup
 
 # %%
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -64,7 +66,14 @@ seed = 0
 #     h̃ = tanh(x_t W_h + b_h + r ⊙ (h U_h + b′_h))
 #     h_t = z ⊙ h_{t−1} + (1 − z) ⊙ h̃
 #
-# In Keras, z = 1 keeps the old state.
+# In Keras, z = 1 keeps the old state. Each formula, one step in NumPy:
+
+# %%
+for step in (simple_rnn_step, lstm_step, gru_step):
+    print(inspect.getsource(step))
+
+# %% [markdown]
+# Keras's cells, and the shapes of their weights:
 
 # %%
 keras.utils.set_random_seed(seed)
@@ -132,6 +141,9 @@ for layer, layer_features in zip(model.layers, inputs_per_layer):
 # `initial_state=` sets the state it starts from (zeros by default).
 
 # %%
+print(inspect.getsource(run))
+
+# %%
 xs = rng.normal(size=(batch_size, time_steps, features))
 for name, step in [("SimpleRNN", simple_rnn_step), ("LSTM", lstm_step), ("GRU", gru_step)]:
     keras_layer = getattr(layers, name)(units, return_sequences=True, dtype="float64")
@@ -146,10 +158,13 @@ for name, step in [("SimpleRNN", simple_rnn_step), ("LSTM", lstm_step), ("GRU", 
 # %% [markdown]
 # ## The hidden state over time
 # One input pulse at step 0, then zeros: how long does each freshly initialised layer keep a
-# trace of it? Untrained, the SimpleRNN's trace fades slowest: Keras starts its recurrent
-# kernel orthogonal, which keeps a vector's length. The LSTM's cell state shrinks by the
-# forget gate f at every step, and with zero input f ≈ σ(b_f): σ(1) ≈ 0.73 from Keras's
-# starting bias of 1, σ(5) ≈ 0.99 if we raise it to 5. That bias is a knob training turns.
+# trace of it? Of the three layers as Keras starts them, the SimpleRNN's trace fades slowest
+# (with seed 0, |h_t| goes from 1.90 at step 0 to 0.34 at step 29, while the GRU's and the
+# LSTM's fall below 0.001): Keras starts its recurrent kernel orthogonal, which keeps a
+# vector's length. The LSTM's cell state shrinks by the forget gate f at every step, and with
+# zero input f ≈ σ(b_f): σ(1) ≈ 0.73 from Keras's starting bias of 1, σ(5) ≈ 0.99 if we raise
+# it to 5. With that bias the LSTM's trace does not fade at all (0.53 at step 0, 0.6 at step
+# 29): the forget-gate bias is a knob training turns.
 
 # %%
 pulse = np.zeros((1, time_steps, features))
@@ -174,6 +189,9 @@ traces = {
         lstm_step, pulse, (h0, h0), kernel, recurrent_kernel, remembering_bias
     )[0],
 }
+for label, hidden in traces.items():
+    sizes = np.linalg.norm(hidden[0], axis=-1)
+    print(f"{label:36} |h| at step 0: {sizes[0]:.2f}, at step {len(sizes) - 1}: {sizes[-1]:.2g}")
 figure, axis = plt.subplots(figsize=(6.4, 4.2))
 for label, hidden in traces.items():
     axis.semilogy(np.linalg.norm(hidden[0], axis=-1), marker=".", label=label)

@@ -38,6 +38,7 @@ from utils.keras_setup import import_keras
 
 keras = import_keras()
 
+import inspect
 import types
 
 import matplotlib.pyplot as plt
@@ -249,22 +250,26 @@ plt.show()
 # %% [markdown]
 # With two latent numbers the whole space can be drawn: the decoder's digit at each point of a
 # 15×15 grid from -2.5 to 2.5, and where each test digit's `z_mean` lies, coloured by the digit
-# (a label the VAE never saw).
+# (a label the VAE never saw). With more than two there is no flat map to draw, and the cell
+# says so.
 
 # %%
-steps = np.linspace(-2.5, 2.5, 15)
-grid = np.array([[x, y] for y in steps[::-1] for x in steps], dtype="float32")  # top row first
-plots.latent_manifold(
-    decoder.predict(grid, verbose=0), 2.5, "VAE: the decoder's digit at each point"
-)
-plt.show()
 test_z_mean = encoder.predict(X_test, verbose=0)[0]
-plots.codes_2d(
-    {"VAE: z_mean of each test digit": test_z_mean},
-    y_test,
-    "Test digits in the latent space, coloured by the digit (never shown to the VAE)",
-)
-plt.show()
+if latent_size == 2:
+    steps = np.linspace(-2.5, 2.5, 15)
+    grid = np.array([[x, y] for y in steps[::-1] for x in steps], dtype="float32")  # top row 1st
+    plots.latent_manifold(
+        decoder.predict(grid, verbose=0), 2.5, "VAE: the decoder's digit at each point"
+    )
+    plt.show()
+    plots.codes_2d(
+        {"VAE: z_mean of each test digit": test_z_mean},
+        y_test,
+        "Test digits in the latent space, coloured by the digit (never shown to the VAE)",
+    )
+    plt.show()
+else:
+    print(f"latent_size = {latent_size}: the maps need a latent space of exactly 2 numbers.")
 
 # %% [markdown]
 # ## Beside independent pixels, PCA and the real digits
@@ -288,6 +293,13 @@ plt.show()
 #
 # **mse** is the error of the test digits sent through the two numbers and back: the VAE's
 # decoder reading each `z_mean`, and PCA with 2 components (`sklearn.decomposition.PCA`).
+
+# %% [markdown]
+# The kit's `recognised`, `independent_pixels` and `pca_gaussian` (in `utils/generative.py`):
+
+# %%
+for function in (recognised, independent_pixels, pca_gaussian):
+    print(inspect.getsource(function))
 
 # %%
 # The kit's functions read the training images and labels as `.X_train` and `.y_train`.

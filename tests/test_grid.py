@@ -132,3 +132,17 @@ def test_a_grid_that_build_model_does_not_declare_is_refused_before_any_training
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and message in err
     assert list(workdir.iterdir()) == []  # nothing written
+
+
+def test_the_grid_search_notebook_searches_the_grid_the_command_line_does():
+    """The notebook writes iris's grid out for students to change; it starts as iris.GRID."""
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).parents[1] / "notebooks" / "grid_search.py").read_text()
+    (assignment,) = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "grid"
+    ]
+    assert ast.literal_eval(assignment.value) == load_case("iris").GRID

@@ -17,16 +17,24 @@ DRAWS = re.compile(
 QUICK = {"num_epochs": 3, "quick": True}  # papermill-style: set after the cell tagged "parameters"
 
 
+def has_parameters(notebook) -> bool:
+    return any("parameters" in cell.get("metadata", {}).get("tags", []) for cell in notebook.cells)
+
+
 def after_parameters(notebook, source: str):
-    """The notebook with a cell of `source` after its cell tagged "parameters", if it has one."""
+    """The notebook with a cell of `source` after its cell tagged "parameters"."""
     for index, cell in enumerate(notebook.cells):
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
             return notebook
-    return notebook
+    raise AssertionError("no cell tagged 'parameters': the overrides would be silently lost")
 
 
 def quick(notebook):
+    """Quick mode for a notebook that trains (each has a cell tagged "parameters")."""
+    if not has_parameters(notebook):  # the index trains nothing
+        assert not any("fit(" in cell.source for cell in notebook.cells), "tag its parameters"
+        return notebook
     return after_parameters(
         notebook, "\n".join(f"{name} = {value!r}" for name, value in QUICK.items())
     )

@@ -27,6 +27,7 @@ with open("lessons.pkl", "wb") as file:
     pickle.dump(
         {
             "table": table,
+            "peers": peers,
             "histories": histories,
             "X_train": X_train,
             "y_train": y_train,
@@ -81,6 +82,15 @@ def test_every_network_is_in_the_table_and_beats_the_majority_class(notebook):
     always_the_larger_class = max(y_test.mean(), 1 - y_test.mean())
     assert (table["test accuracy"] > always_the_larger_class + 0.05).all()
     assert (table.drop(index="early stopping")["epochs run"] == NUM_EPOCHS).all()
+
+
+def test_the_peers_stand_beside_the_networks(notebook):
+    peers, y_train, y_test = notebook["peers"], notebook["y_train"], notebook["y_test"]
+    assert list(peers.index) == ["majority class", "logistic regression"]
+    larger_class = round(y_train.mean())  # the naive baseline answers it for every test row
+    majority = peers.loc["majority class", "test accuracy"]
+    assert majority == pytest.approx((y_test == larger_class).mean())
+    assert peers.loc["logistic regression", "test accuracy"] > majority + 0.05
 
 
 def test_without_regularisation_the_network_overfits(notebook):
