@@ -58,7 +58,7 @@ def test_quick_bench_measures_both_recipes_and_the_peers(workdir, capsys):
     assert startup["run_all_beyond_import_seconds"] == pytest.approx(
         startup["run_all_seconds"] - startup["import_keras_seconds"]
     )
-    assert 0 < startup["help_seconds"] < startup["run_all_seconds"]
+    assert {"help_seconds", "list_seconds"} <= set(startup)
     assert "time / kit" in out and "faster than the course recipe" in out
 
 
@@ -119,14 +119,47 @@ def test_the_kit_runs_unchanged_on_the_jax_backend(tmp_path):
 
 
 @pytest.mark.parametrize("name, decay", [("diabetes", 0.01), ("iris", 0.0)])
-def test_the_numpy_and_scikit_learn_twins_read_the_models_weight_decay(name, decay):
+def test_the_numpy_and_scikit_learn_twins_train_with_the_models_weight_decay(
+    name, decay, monkeypatch
+):
     """The NumPy floor and scikit-learn's MLP train the kit's default network, penalty and all."""
-    from casestudies import load_case
-    from casestudies.benchmark import architecture
+    from dataclasses import replace
+
+    import sklearn.neural_network
+
+    from casestudies import benchmark, load_case
+    from casestudies.fundamentals import backprop
     from utils import experiment
 
     module = load_case(name)
     run_plan = experiment.plan(module.CASE, experiment.Settings())
     data = experiment.split_and_scale(experiment.load(run_plan), run_plan)
-    *_, l2 = architecture(module.build_model, data.preprocessor)
-    assert l2 == pytest.approx(decay)
+    one_epoch = replace(run_plan.recipe, epochs=1)
+    built = {}
+
+    def recording(cls, key):
+        def build(*args, **kwargs):
+            built[key] = kwargs
+            return cls(*args, **kwargs)
+
+        return build
+
+    monkeypatch.setattr(backprop, "MLP", recording(backprop.MLP, "numpy"))
+    classifier = sklearn.neural_network.MLPClassifier
+    monkeypatch.setattr(sklearn.neural_network, "MLPClassifier", recording(classifier, "sklearn"))
+    benchmark.fit_numpy(module.CASE, module.build_model, data, one_epoch, 0, 0.2)
+    benchmark.fit_sklearn_mlp(module.CASE, module.build_model, data, one_epoch, 0, 0.2)
+    assert built["numpy"]["l2"] == pytest.approx(decay)
+    # scikit-learn's alpha/2 * sum(W**2) / rows per batch equals Keras's l2 * sum(W**2)
+    assert built["sklearn"]["alpha"] == pytest.approx(2 * decay * run_plan.recipe.batch_size)
+
+
+def test_a_contenders_summary_takes_the_median_of_its_runs():
+    from casestudies.benchmark import summarise
+
+    rows = [{"fit_seconds": s, "metric": m} for s, m in [(1.0, 0.7), (5.0, 0.9), (2.0, 0.8)]]
+    kit = [{"fit_seconds": s} for s in (1.0, 1.0, 4.0)]
+    summary = summarise(rows, kit)
+    assert (summary["fit_seconds_median"], summary["metric_median"]) == (2.0, 0.8)
+    assert (summary["fit_seconds_min"], summary["fit_seconds_max"]) == (1.0, 5.0)
+    assert summary["time_vs_kit_median"] == 1.0  # of the ratios 1, 5 and 0.5
