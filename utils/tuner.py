@@ -6,7 +6,6 @@ NaN fails and is never chosen. The trials can run in a chief and workers (`utils
 """
 
 import contextlib
-import functools
 import io
 import warnings
 from dataclasses import replace
@@ -89,25 +88,21 @@ def make_tuner(kind: str, hypermodel, objective: str, directory, record: dict):
         # Diverged trials are results to show, not a reason to stop.
         max_consecutive_failed_trials=record["max_trials"] + 1,
     )
-    if kind == "hyperband":
-        tuner_class = functools.partial(
-            keras_tuner.Hyperband,
-            max_epochs=record["epochs"],
-            factor=distributed.HYPERBAND_FACTOR,
-            hyperband_iterations=1,  # so `distributed.hyperband_trials` counts its trials
-        )
-    else:
-        tuner_class = functools.partial(
-            {
-                "random": keras_tuner.RandomSearch,
-                "bayesian": keras_tuner.BayesianOptimization,
-                "grid": keras_tuner.GridSearch,
-            }[kind],
-            max_trials=record["max_trials"],
-        )
     # A resumed tuner prints "Reloading Tuner from .../tuner0.json"; the kit says it in words.
     with contextlib.redirect_stdout(io.StringIO()):
-        return tuner_class(**common)
+        if kind == "hyperband":
+            return keras_tuner.Hyperband(
+                max_epochs=record["epochs"],
+                factor=distributed.HYPERBAND_FACTOR,
+                hyperband_iterations=1,  # so `distributed.hyperband_trials` counts its trials
+                **common,
+            )
+        tuner_class = {
+            "random": keras_tuner.RandomSearch,
+            "bayesian": keras_tuner.BayesianOptimization,
+            "grid": keras_tuner.GridSearch,
+        }[kind]
+        return tuner_class(max_trials=record["max_trials"], **common)
 
 
 def check_resumable(search_dir, saved: dict, record: dict) -> dict:
