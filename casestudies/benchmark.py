@@ -469,6 +469,11 @@ def run_benchmark(name, csv, target, task, seeds, quick: bool, out=None) -> None
     if csv and not target:
         raise KitError("--csv needs --target: the column to predict.")
     generic = name == "all" and bool(csv)  # a learner's CSV with the generic model
+    if task and not generic:
+        raise KitError(
+            "--task goes with `bench --csv FILE --target COLUMN` (your own file); a case study "
+            "keeps its own task. Drop --task."
+        )
     if generic:
         task = task or "auto"
         cases = [(custom.case_for(csv, target, task), custom.build_model)]

@@ -144,6 +144,11 @@ CASES = {
         ["run", "iris", "--out", "taken"],
         ["taken is a file, not a folder: choose a new folder for --out."],
     ),
+    "a task for a case study's bench": (
+        None,
+        ["bench", "iris", "--task", "binary"],
+        ["--task goes with `bench --csv FILE --target COLUMN`", "Drop --task."],
+    ),
     "a million epochs and more": (
         None,
         ["run", "iris", "--epochs", "99999999999"],
