@@ -144,6 +144,21 @@ CASES = {
         ["run", "iris", "--out", "taken"],
         ["taken is a file, not a folder: choose a new folder for --out."],
     ),
+    "an empty target": (
+        plain("data.csv", "a,b,y\n" + "".join(f"{i},{i % 7},\n" for i in range(40))),
+        [*FIT, "data.csv"],
+        ["column 'y' is missing in 40 rows", "The target is empty: fill it in, or choose another"],
+    ),
+    "an empty feature column": (
+        plain("data.csv", "a,b,y\n" + "".join(f"{i},,{i % 2}\n" for i in range(40))),
+        [*FIT, "data.csv"],
+        ["column 'b' is missing in 40 rows", "That column is empty: drop it"],
+    ),
+    "a gap in every row, no empty column": (
+        plain("data.csv", "a,b,y\n" + "".join(f"{i},,0\n{i},1,\n" for i in range(20))),
+        [*FIT, "data.csv"],
+        ["missing in 20 rows", "Fill in the missing values: every row lacks at least one."],
+    ),
     "a task for a case study's bench": (
         None,
         ["bench", "iris", "--task", "binary"],

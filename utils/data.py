@@ -83,7 +83,7 @@ def infer_task(labels: pd.Series) -> tuple[str, str]:
     return "regression", f"the target is numeric with {distinct} distinct values"
 
 
-def drop_missing(frame: pd.DataFrame, notes: list[str], source: str) -> pd.DataFrame:
+def drop_missing(frame: pd.DataFrame, notes: list[str], source: str, target: str) -> pd.DataFrame:
     """Drop rows with a missing (or infinite) value; never train into NaN losses."""
     frame = frame.replace([np.inf, -np.inf], np.nan)
     missing_per_column = frame.isna().sum()
@@ -92,10 +92,15 @@ def drop_missing(frame: pd.DataFrame, notes: list[str], source: str) -> pd.DataF
         return frame
     if missing_rows == len(frame):
         worst = missing_per_column.idxmax()
+        if missing_per_column[worst] < len(frame):  # gaps here and there, no empty column
+            fix = "Fill in the missing values: every row lacks at least one."
+        elif worst == target:
+            fix = "The target is empty: fill it in, or choose another --target."
+        else:
+            fix = "That column is empty: drop it, or fill it in."
         raise KitError(
             f"Every row of {source} has a missing value "
-            f"(column {worst!r} is missing in {missing_per_column[worst]} rows). "
-            "Fill in the values or drop that column."
+            f"(column {worst!r} is missing in {missing_per_column[worst]} rows). {fix}"
         )
     counts = ", ".join(f"{column} {count}" for column, count in missing_per_column.items() if count)
     notes.append(f"Dropped {missing_rows} of {len(frame)} rows with missing values ({counts}).")
@@ -349,7 +354,7 @@ def load_dataset(
     frame = read_csv(path)
     check_target(frame, target, source)
     notes: list[str] = []
-    frame = drop_missing(frame, notes, source)
+    frame = drop_missing(frame, notes, source, target)
     check_stray_text(frame, source)
     if task == "auto":
         task, reason = infer_task(frame[target])
