@@ -613,12 +613,14 @@ def command_tune(args) -> None:
     distributed.set_role(args.chief, args.worker, args.oracle_address, args.resume)
     # Bad input is refused here, before TensorFlow loads (importing utils.tuner loads it).
     given = {key: getattr(args, key) for key in distributed.RESUME_OPTIONS}  # None: not given
+    implied_by = {}
     if args.quick:  # --quick means a tiny search; resuming, it must be one already
+        implied_by = {key: "--quick" for key in ("max_trials", "epochs") if given[key] is None}
         given["max_trials"] = given["max_trials"] or QUICK_TRIALS
         given["epochs"] = given["epochs"] or QUICK_SEARCH_EPOCHS
     if args.resume is not None:
         saved = distributed.read_search(args.resume)
-        trials = distributed.check_resume(args.resume, saved, given)
+        trials = distributed.check_resume(args.resume, saved, given, implied_by)
         kind, epochs = saved["tuner"], saved["epochs"]
     else:  # what `tune` will record: the defaults, and a search's epochs are the recipe's
         trials, kind = given["max_trials"] or 10, args.tuner or "random"

@@ -290,7 +290,7 @@ def test_the_lock_is_not_taken_by_local_workers_nor_twice_by_one_process(tmp_pat
         (["--test-size", "0.3"], 0, "with --test-size 0.3: the search began with 0.2"),
         (["--split-seed", "1"], 0, "with --split-seed 1: the search began with 42"),
         (["--seed", "7"], 0, "with --seed 7: the search began with 0"),
-        (["--seed", "0", "--quick"], 0, "with --epochs 3: the search began with 2"),
+        (["--seed", "0", "--quick"], 0, "with --quick (which means --epochs 3): the search began"),
         (["--max-trials", "1"], 2, "with --max-trials 1: 2 trials are already done"),
     ],
 )

@@ -183,10 +183,11 @@ RESUME_OPTIONS = {
 }
 
 
-def check_resume(search_dir, saved: dict, given: dict) -> int:
+def check_resume(search_dir, saved: dict, given: dict, implied_by: dict | None = None) -> int:
     """What a resume may change: only `--max-trials` (not below the trials done). Any other
     option given (`given`: search.json key -> value, None where not given) must repeat what the
-    search began with, and its data must be unchanged. The search's number of trials."""
+    search began with, and its data must be unchanged. The search's number of trials.
+    `implied_by`: key -> the option that set it without being named (`--quick` sets epochs)."""
     check_data(search_dir, saved)
     for key, option in RESUME_OPTIONS.items():
         value = given.get(key)
@@ -194,9 +195,12 @@ def check_resume(search_dir, saved: dict, given: dict) -> int:
             continue
         if key == "csv" and os.path.abspath(value) == os.path.abspath(data_path(search_dir, saved)):
             continue
+        shown, drop = f"{option} {value}", option
+        if key in (implied_by or {}):
+            shown, drop = f"{implied_by[key]} (which means {option} {value})", implied_by[key]
         raise KitError(
-            f"Can't resume {search_dir} with {option} {value}: the search began with "
-            f"{saved[key]}, and changing it would mix trials that don't compare. Drop {option} "
+            f"Can't resume {search_dir} with {shown}: the search began with "
+            f"{saved[key]}, and changing it would mix trials that don't compare. Drop {drop} "
             "(only --max-trials may change on resuming), or start a new search."
         )
     max_trials = given.get("max_trials")
