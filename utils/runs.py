@@ -64,9 +64,7 @@ def check_out_dir(out) -> Path:
 def check_writable(folder, option: str) -> None:
     """The nearest folder that exists must take a new one, or the run would fail after training."""
     folder = Path(folder)
-    existing = next(parent for parent in folder.parents if parent.exists())  # "." at the latest
-    if folder.is_dir():
-        existing = folder
+    existing = folder if folder.is_dir() else next(p for p in folder.parents if p.exists())
     if not existing.is_dir():
         raise KitError(f"{option} {folder} is inside {existing}, a file: choose a folder.")
     if not os.access(existing, os.W_OK | os.X_OK):
