@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from utils import training
 from utils.keras_setup import import_keras, seed_everything
 from utils.training import epochs_per_call, train
 
@@ -57,6 +58,16 @@ def test_kit_history_has_about_thirty_points_with_every_metric():
         result.history["loss"][-1] < result.history["loss"][0]
     )  # it learns a linearly separable rule
     assert result.history["val_accuracy"][-1] >= 0.85
+
+
+def test_no_call_runs_more_than_its_share_of_steps_so_ctrl_c_lands_soon(monkeypatch):
+    assert epochs_per_call(300, steps_per_epoch=11) == 10  # diabetes's default: 30 points
+    assert epochs_per_call(1_000_000, steps_per_epoch=11) == 40  # not 25,000 epochs a call
+    assert epochs_per_call(300, steps_per_epoch=2_000) == 1  # an epoch is never split
+    monkeypatch.setattr(training, "MAX_STEPS_PER_CALL", 4)  # one epoch of the toy's 4 batches
+    X, y = toy_data()
+    result = train(toy_model(), X, y, epochs=60, batch_size=BATCH, progress_label=None)
+    assert result.history["epoch"] == list(range(1, 61))
 
 
 def test_kit_history_measures_the_weights_at_each_point():

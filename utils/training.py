@@ -28,6 +28,9 @@ from utils.keras_setup import import_keras
 keras = import_keras()
 
 HISTORY_POINTS = 30
+# Python sees Ctrl-C (or a kill) only between compiled calls, so no call runs more steps than
+# this: about a second on the table cases. A case's default epochs never meet this limit.
+MAX_STEPS_PER_CALL = 500
 
 
 @dataclass
@@ -41,9 +44,10 @@ class TrainingResult:
         return int(self.history["epoch"][-1]) if self.history["epoch"] else 0
 
 
-def epochs_per_call(epochs: int) -> int:
-    """The largest divisor of `epochs` that still leaves about HISTORY_POINTS points of history."""
-    limit = math.ceil(epochs / HISTORY_POINTS)
+def epochs_per_call(epochs: int, steps_per_epoch: int = 1) -> int:
+    """The largest divisor of `epochs` that still leaves about HISTORY_POINTS points of history,
+    and at most MAX_STEPS_PER_CALL steps in a call (but at least one epoch)."""
+    limit = max(1, min(math.ceil(epochs / HISTORY_POINTS), MAX_STEPS_PER_CALL // steps_per_epoch))
     small = [divisor for divisor in range(1, math.isqrt(epochs) + 1) if epochs % divisor == 0]
     return max(d for divisor in small for d in (divisor, epochs // divisor) if d <= limit)
 
@@ -220,7 +224,8 @@ def train(
         fit_part, validation = hold_out_validation(X_train, y_train, validation_split)
     else:
         fit_part, validation = (X_train, y_train), validation_data
-    per_call = epochs_per_call(epochs) if fast else 1
+    steps_per_epoch = math.ceil(len(fit_part[0]) / batch_size)
+    per_call = epochs_per_call(epochs, steps_per_epoch) if fast else 1
     callbacks = [keras.callbacks.TerminateOnNaN(), *(callbacks or [])]
     early_stopping = None
     if patience and validation is not None:
@@ -237,7 +242,7 @@ def train(
             model, fit_part, validation, epochs, per_call, batch_size, seed, callbacks
         )
     elif fast:
-        steps = math.ceil(len(fit_part[0]) / batch_size) * per_call
+        steps = steps_per_epoch * per_call
         # Set before the first fit builds the train function: one call runs `per_call` epochs.
         model.steps_per_execution = steps
         batches, validation = _fast_datasets(fit_part, validation, batch_size, seed)
