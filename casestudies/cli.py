@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from casestudies import CASE_STUDIES, load_case
-from utils.case import EXAMPLES, GENERATIVE_TASKS, RECIPES, TASKS
+from utils.case import EXAMPLES, GENERATIVE_TASKS, QUICK_FOLDS, RECIPES, TASKS
 from utils.errors import KitError
 from utils.keras_setup import backend_name
 
@@ -186,7 +186,9 @@ def build_parser() -> Parser:
     )
     grid.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}")
     grid.add_argument(
-        "--cv", type=at_least_two, default=3, help="folds of cross-validation (default: 3)"
+        "--cv",
+        type=at_least_two,
+        help=f"folds of cross-validation (default: 3; with --quick, {QUICK_FOLDS})",
     )
     grid.add_argument(
         "--n-jobs",
@@ -589,8 +591,8 @@ def command_grid(args) -> None:
     module = searchable_case(args.name, "grid")
     settings = search_settings(args)
     check_input(module.CASE, settings)  # bad data or options: one line, TensorFlow not loaded
-    if not settings.quick:  # a quick search uses QUICK_FOLDS
-        check_folds(module.CASE, settings, args.cv)
+    folds = args.cv or (QUICK_FOLDS if settings.quick else 3)
+    check_folds(module.CASE, settings, folds)
     from utils.grid import grid_search
 
     grid_search(
@@ -598,7 +600,7 @@ def command_grid(args) -> None:
         module.build_model,
         module.GRID,
         settings,
-        cv=args.cv,
+        cv=folds,
         n_jobs=args.n_jobs,
     )
 

@@ -27,6 +27,11 @@ def only(folder, pattern):
     return matches[0]
 
 
+def test_a_quick_grid_search_uses_the_folds_asked_for(workdir, capsys):
+    assert main(["grid", "iris", "--quick", "--quiet", "--cv", "3"]) == 0
+    assert "2 configurations x 3 folds = 6 fits" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("name", SUPERVISED)
 def test_grid_search_ranks_configurations_and_tests_the_best_beside_the_default(
     workdir, name, capsys
@@ -92,7 +97,12 @@ def test_each_fold_fits_its_own_scaler_on_its_own_training_rows(workdir, scaler_
 def test_the_course_recipe_searches_unscaled_inputs(workdir, scaler_fits):
     settings = Settings(recipe="course", quick=True, quiet=True)
     result = utils.grid.grid_search(
-        diabetes.CASE, diabetes.build_model, diabetes.GRID, settings, say=lambda line: None
+        diabetes.CASE,
+        diabetes.build_model,
+        diabetes.GRID,
+        settings,
+        cv=QUICK_FOLDS,
+        say=lambda line: None,
     )
     assert scaler_fits == [] and load_run(result["run_dir"])[1].scale is False
 

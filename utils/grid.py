@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
-from utils.case import QUICK_FOLDS, QUICK_GRID_POINTS, QUICK_SEARCH_EPOCHS
+from utils.case import QUICK_GRID_POINTS, QUICK_SEARCH_EPOCHS
 from utils.errors import KitError
 from utils.evaluation import to_labels
 from utils.hyperparameters import check_value, declared, default_values, fixed_hyperparameters
@@ -189,7 +189,7 @@ def rmse_scorer(preprocessor):
 
 
 def grid_search(
-    case, build_model, grid: list[dict], settings, *, cv: int = 3, n_jobs: int = 1, say=print
+    case, build_model, grid: list[dict], settings, *, cv: int, n_jobs: int = 1, say=print
 ) -> dict:
     """`GridSearchCV` over `build_model`, the scaler refitted in every fold: a ranked table,
     then the best retrained on the whole training split and tested beside the default model."""
@@ -202,7 +202,7 @@ def grid_search(
     setup = prepare(case, build_model, settings, say)
     recipe, data = setup.plan.recipe, setup.data
     if settings.quick:
-        points, cv = points[:QUICK_GRID_POINTS], QUICK_FOLDS
+        points = points[:QUICK_GRID_POINTS]
     defaults = {
         "epochs": QUICK_SEARCH_EPOCHS if settings.quick else recipe.epochs,
         "batch_size": recipe.batch_size,
