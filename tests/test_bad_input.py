@@ -289,6 +289,14 @@ def test_a_feature_that_gives_the_target_away_is_called_a_possible_leak(tmp_path
     assert any("'ozone_ppb'" in note and "|correlation| 1.000" in note for note in notes)
 
 
+def test_a_two_valued_target_given_to_regression_is_pointed_to_a_classifier():
+    path = DATA_DIR / "diabetes.csv"
+    notes = load_dataset(path, "Outcome", "regression").notes
+    expected = "holds only 0 and 1, and regression will predict numbers between them"
+    assert [note for note in notes if expected in note and "--task binary`" in note]
+    assert not [note for note in load_dataset(path, "Outcome", "binary").notes if expected in note]
+
+
 @pytest.mark.parametrize(
     "name, target", [("iris", "species"), ("diabetes", "Outcome"), ("air_quality", "Ozone")]
 )

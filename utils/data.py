@@ -362,6 +362,14 @@ def load_dataset(
     elif task not in TASKS:
         raise KitError(f"Unknown task {task!r}: choose one of {', '.join(TASKS)} or auto.")
     check_target_values(frame[target], task, target, path)
+    if task == "regression" and frame[target].nunique() == 2:
+        low, high = sorted(frame[target].unique())
+        notes.append(
+            f"Warning: target {target!r} holds only {show(low)} and {show(high)}, and regression "
+            "will predict numbers between them. If they are two classes, train a classifier: "
+            f"`python -m casestudies fit --csv {shlex.quote(str(path))} --target "
+            f"{shlex.quote(target)} --task binary`."
+        )
     check_features(frame, target, source)
     if dedupe:
         before = len(frame)
