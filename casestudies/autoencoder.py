@@ -91,13 +91,13 @@ def evaluate(model, data, run_plan) -> Outcome:
     two, _used, _training = build_and_train(
         build_model, data, run_plan, {"code_size": 2}, targets=data.X_train
     )
-    linear, linear_2 = pca(data, code_size, seed), pca(data, 2, seed)
+    linear, linear_2 = pca(data.X_train, code_size, seed), pca(data.X_train, 2, seed)
     reconstructions = {
         "autoencoder": outputs(model, X_test),
         "pca": pca_reconstruct(linear, X_test),
     }
     mean_image = data.X_train.mean(axis=0, keepdims=True).repeat(len(X_test), axis=0)
-    reader = judge(data)
+    reader = judge(data.X_train, data.y_train)
 
     def scores(images, images_2d):
         return {

@@ -110,8 +110,8 @@ def evaluate(model, data, run_plan) -> Outcome:
     sparse, _used, _training = build_and_train(
         build_model, data, run_plan, {"sparsity": SPARSE}, targets=data.X_train
     )
-    linear = pca(data, 16, seed)
-    reader = judge(data)
+    linear = pca(data.X_train, 16, seed)
+    reader = judge(data.X_train, data.y_train)
     noisy = {
         "": add_noise(X_test, NOISE, seed),
         "_light_noise": add_noise(X_test, LIGHT_NOISE, seed),

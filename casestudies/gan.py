@@ -128,7 +128,9 @@ def evaluate(model, data, run_plan) -> Outcome:
     from utils import plots
 
     samples = outputs(model.generator, latent_samples(SAMPLES, model.latent_size, run_plan.seed))
-    metrics = judge_generation(judge(data), samples, data, model.latent_size, run_plan.seed)
+    metrics = judge_generation(
+        judge(data.X_train, data.y_train), samples, data, model.latent_size, run_plan.seed
+    )
     figures = {
         "samples": plots.sample_grid(samples[:100], f"gan: 100 of {SAMPLES} new digits"),
         "samples_by_epoch": plots.image_rows(

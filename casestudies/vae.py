@@ -106,10 +106,10 @@ def evaluate(model, data, run_plan) -> Outcome:
     samples = outputs(model.decoder, latent_samples(SAMPLES, LATENT_SIZE, seed))
     z_mean = outputs(model.encoder, X_test)[0]
     reconstruction_loss, kl_loss = (float(loss) for loss in model.losses_of(X_test))
-    metrics = judge_generation(judge(data), samples, data, LATENT_SIZE, seed)
+    metrics = judge_generation(judge(data.X_train, data.y_train), samples, data, LATENT_SIZE, seed)
     metrics["mse"] = mse(outputs(model.decoder, z_mean), X_test)
     metrics["peers"]["pca_gaussian"]["mse"] = mse(
-        pca_reconstruct(pca(data, LATENT_SIZE, seed), X_test), X_test
+        pca_reconstruct(pca(data.X_train, LATENT_SIZE, seed), X_test), X_test
     )
     metrics |= {
         "test_loss": reconstruction_loss + kl_loss,

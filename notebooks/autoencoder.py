@@ -34,7 +34,6 @@ from utils.keras_setup import import_keras
 
 keras = import_keras()
 
-import types
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -159,13 +158,9 @@ plt.show()
 #   scikit-learn pipeline: logistic regression on kernel features). It reads 98% of the real
 #   test digits right;
 # - **mse_2d**: the error of the same model with a code of only 2 numbers.
-#
-# The kit's `judge` reads the training images and labels from an object's `X_train` and
-# `y_train`: a `SimpleNamespace` holds them.
 
 # %%
-training_digits = types.SimpleNamespace(X_train=X_train, y_train=y_train)
-reader = judge(training_digits)
+reader = judge(X_train, y_train)
 
 
 def mse(images):
@@ -249,7 +244,7 @@ results = pd.DataFrame(
 results.round(3)
 
 # %% [markdown]
-# The first ten test digits, and what each model gives back from 16 numbers:
+# The first ten test digits, and what each model gives back from `code_size` numbers:
 
 # %%
 plots.image_rows(
@@ -308,7 +303,8 @@ exit_status = main(command)
 # 1. **Half the numbers, as good as PCA.** The next cell trains the autoencoder above with a
 #    code of 8 numbers. Keep the layer named `"code"` at 8 units, and change anything else
 #    (more units, a second hidden layer in each half, more epochs, the learning rate...) until
-#    its test mse matches or beats PCA's with 16 components, then run the check below it.
+#    its test mse matches or beats PCA's with `code_size` components (16 as shipped: twice as
+#    many numbers), then run the check below it.
 # 2. **The size of the code.** Train the autoencoder with codes of 2, 4, 8, 16 and 32 numbers,
 #    and plot its test mse and PCA's against the code size. Where does the network's lead
 #    over PCA shrink, and why?

@@ -33,7 +33,6 @@ from utils.keras_setup import import_keras
 
 keras = import_keras()
 
-import types
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -191,8 +190,7 @@ plt.show()
 # is mostly 0.
 
 # %%
-# The kit's judge reads the training images and labels as `.X_train` and `.y_train`.
-reader = judge(types.SimpleNamespace(X_train=X_train, y_train=y_train))
+reader = judge(X_train, y_train)
 flat_train = X_train.reshape(len(X_train), -1)
 pca = PCA(n_components=16, random_state=seed).fit(flat_train)
 

@@ -40,7 +40,6 @@ from utils.keras_setup import import_keras
 keras = import_keras()
 
 import inspect
-import types
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -304,16 +303,14 @@ for function in (recognised, independent_pixels, pca_gaussian):
     print(inspect.getsource(function))
 
 # %%
-# The kit's functions read the training images and labels as `.X_train` and `.y_train`.
-training_digits = types.SimpleNamespace(X_train=X_train, y_train=y_train)
-reader = judge(training_digits)
+reader = judge(X_train, y_train)
 results = pd.DataFrame(
     {
         "GAN": recognised(reader, samples),
         "baseline (independent pixels)": recognised(
-            reader, independent_pixels(training_digits, num_samples, seed)
+            reader, independent_pixels(X_train, num_samples, seed)
         ),
-        "PCA": recognised(reader, pca_gaussian(training_digits, latent_size, num_samples, seed)),
+        "PCA": recognised(reader, pca_gaussian(X_train, latent_size, num_samples, seed)),
         "real test digits": recognised(reader, X_test),
     }
 ).T

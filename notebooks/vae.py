@@ -39,7 +39,6 @@ from utils.keras_setup import import_keras
 keras = import_keras()
 
 import inspect
-import types
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -302,9 +301,7 @@ for function in (recognised, independent_pixels, pca_gaussian):
     print(inspect.getsource(function))
 
 # %%
-# The kit's functions read the training images and labels as `.X_train` and `.y_train`.
-training_digits = types.SimpleNamespace(X_train=X_train, y_train=y_train)
-reader = judge(training_digits)
+reader = judge(X_train, y_train)
 
 flat_train = X_train.reshape(len(X_train), -1)
 pca = PCA(n_components=latent_size, random_state=seed).fit(flat_train)
@@ -321,10 +318,10 @@ results = pd.DataFrame(
     {
         "VAE": {**recognised(reader, samples), "mse": mse(vae_images)},
         "baseline (independent pixels)": recognised(
-            reader, independent_pixels(training_digits, num_samples, seed)
+            reader, independent_pixels(X_train, num_samples, seed)
         ),
         "PCA": {
-            **recognised(reader, pca_gaussian(training_digits, latent_size, num_samples, seed)),
+            **recognised(reader, pca_gaussian(X_train, latent_size, num_samples, seed)),
             "mse": mse(pca_images),
         },
         "real test digits": recognised(reader, X_test),

@@ -26,7 +26,7 @@ def digits():
 
 @pytest.fixture(scope="module")
 def judge(digits):
-    return generative.judge(digits)
+    return generative.judge(digits.X_train, digits.y_train)
 
 
 # The judges and baselines, without training a network.
@@ -45,7 +45,7 @@ def test_the_judge_reads_real_digits_and_doubts_what_is_no_digit(judge, digits):
     assert real["confident"] > 0.8 and real["digits"] == 10
     noise = np.random.default_rng(0).random((500, 8, 8, 1))
     assert generative.recognised(judge, noise)["confident"] < 0.05
-    pixels = generative.independent_pixels(digits, 500, seed=0)
+    pixels = generative.independent_pixels(digits.X_train, 500, seed=0)
     assert generative.recognised(judge, pixels)["confident"] < 0.15
 
 
@@ -62,7 +62,7 @@ def test_a_collapsed_generator_shows_as_missing_digits(judge, digits):
 
 
 def test_independent_pixels_keep_each_pixels_values_but_no_training_image(digits):
-    samples = generative.flat(generative.independent_pixels(digits, 2000, seed=3))
+    samples = generative.flat(generative.independent_pixels(digits.X_train, 2000, seed=3))
     train = generative.flat(digits.X_train)
     for pixel in (0, 20, 36):  # every value of a pixel is one that pixel takes in training
         assert set(np.unique(samples[:, pixel])) <= set(np.unique(train[:, pixel]))
@@ -71,20 +71,20 @@ def test_independent_pixels_keep_each_pixels_values_but_no_training_image(digits
     copies = {row.tobytes() for row in train}
     assert sum(row.tobytes() in copies for row in samples) == 0
     np.testing.assert_array_equal(
-        generative.independent_pixels(digits, 5, seed=3),
-        generative.independent_pixels(digits, 5, 3),
+        generative.independent_pixels(digits.X_train, 5, seed=3),
+        generative.independent_pixels(digits.X_train, 5, 3),
     )
 
 
 def test_pca_peers_reconstruct_exactly_at_full_rank_and_sample_valid_images(digits):
-    full = generative.pca(digits, 64)
+    full = generative.pca(digits.X_train, 64)
     assert generative.mse(generative.pca_reconstruct(full, digits.X_test), digits.X_test) < 1e-10
     two = generative.mse(
-        generative.pca_reconstruct(generative.pca(digits, 2), digits.X_test), digits.X_test
+        generative.pca_reconstruct(generative.pca(digits.X_train, 2), digits.X_test), digits.X_test
     )
-    sixteen = generative.pca_reconstruct(generative.pca(digits, 16), digits.X_test)
+    sixteen = generative.pca_reconstruct(generative.pca(digits.X_train, 16), digits.X_test)
     assert generative.mse(sixteen, digits.X_test) < two
-    samples = generative.pca_gaussian(digits, 16, 300, seed=0)
+    samples = generative.pca_gaussian(digits.X_train, 16, 300, seed=0)
     assert samples.shape == (300, 8, 8, 1) and samples.min() >= 0 and samples.max() <= 1
 
 
@@ -130,7 +130,7 @@ def test_autoencoder_table_sets_the_network_beside_the_mean_image_and_pca(runs, 
     mean_image = digits.X_train.mean(axis=0, keepdims=True).repeat(360, axis=0)
     assert metrics["baseline_name"] == "mean image"
     assert metrics["baseline"]["mse"] == pytest.approx(generative.mse(mean_image, digits.X_test))
-    pca16 = generative.pca_reconstruct(generative.pca(digits, 16), digits.X_test)
+    pca16 = generative.pca_reconstruct(generative.pca(digits.X_train, 16), digits.X_test)
     assert metrics["peers"]["pca"]["mse"] == pytest.approx(generative.mse(pca16, digits.X_test))
     assert metrics["code_size"] == 16 and 0 < metrics["mse_2d"] < metrics["baseline"]["mse"] * 1.5
 

@@ -185,7 +185,7 @@ MODEL_ROW = {"autoencoder": "autoencoder", "denoising": "denoising", "vae": "VAE
 # check reads the code layer's units, the generators' checks the latent size.
 CODE = "\nmy_model.layers = [types.SimpleNamespace(name='code', units={})]"
 LATENT = "\n{}.inputs = [np.zeros((1, {}))]"
-INDEPENDENT = "independent_pixels(training_digits, num_samples, seed)"
+INDEPENDENT = "independent_pixels(X_train, num_samples, seed)"
 ANSWERS = {
     "autoencoder": {
         "good": "my_model = Answer(X_test)" + CODE.format(8),

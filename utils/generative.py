@@ -42,10 +42,10 @@ def mse(images, originals) -> float:
     return float(np.mean((flat(images) - flat(originals)) ** 2))
 
 
-def judge(data):
+def judge(images, labels):
     """The judge, fitted on the real training digits and their labels: logistic regression on
     RBF-kernel features (scikit-learn's Nystroem approximation, gamma as SVC's "scale")."""
-    pixels, labels = flat(data.X_train), np.asarray(data.y_train)
+    pixels, labels = flat(images), np.asarray(labels)
     return _judge(pixels.tobytes(), pixels.shape, labels.tobytes(), labels.dtype.str)
 
 
@@ -82,11 +82,11 @@ def recognised(judge_model, images) -> dict:
     }
 
 
-def pca(data, components: int, seed: int = 0):
+def pca(images, components: int, seed: int = 0):
     """PCA fitted on the training images: the best linear code of that many numbers."""
     from sklearn.decomposition import PCA
 
-    return PCA(components, random_state=seed).fit(flat(data.X_train))
+    return PCA(components, random_state=seed).fit(flat(images))
 
 
 def pca_reconstruct(pca_model, images) -> np.ndarray:
@@ -100,27 +100,27 @@ def latent_samples(count: int, size: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((count, size)).astype("float32")
 
 
-def independent_pixels(data, count: int, seed: int) -> np.ndarray:
+def independent_pixels(images, count: int, seed: int) -> np.ndarray:
     """The naive generator: each pixel of each image copied from that pixel of a training image
     drawn at random, on its own, so every pixel has the right grey levels and no stroke holds."""
-    pixels = flat(data.X_train)
+    pixels = flat(images)
     rng = np.random.default_rng(seed)
     chosen = rng.integers(0, len(pixels), size=(count, pixels.shape[1]))
     samples = pixels[chosen, np.arange(pixels.shape[1])]
-    return samples.reshape(count, *data.X_train.shape[1:])
+    return samples.reshape(count, *np.shape(images)[1:])
 
 
-def pca_gaussian(data, components: int, count: int, seed: int) -> np.ndarray:
+def pca_gaussian(images, components: int, count: int, seed: int) -> np.ndarray:
     """The classic peer: a Gaussian fitted to the training images' PCA codes, sampled and
     decoded by PCA."""
-    pca_model = pca(data, components, seed)
-    codes = pca_model.transform(flat(data.X_train))
+    pca_model = pca(images, components, seed)
+    codes = pca_model.transform(flat(images))
     rng = np.random.default_rng(seed)
     drawn = rng.multivariate_normal(
         codes.mean(axis=0), np.atleast_2d(np.cov(codes, rowvar=False)), count
     )
-    images = np.clip(pca_model.inverse_transform(drawn), 0, 1)
-    return images.reshape(count, *data.X_train.shape[1:]).astype("float32")
+    drawn_images = np.clip(pca_model.inverse_transform(drawn), 0, 1)
+    return drawn_images.reshape(count, *np.shape(images)[1:]).astype("float32")
 
 
 def judge_generation(judge_model, samples, data, components: int, seed: int) -> dict:
@@ -129,9 +129,11 @@ def judge_generation(judge_model, samples, data, components: int, seed: int) -> 
     return {
         **recognised(judge_model, samples),
         "baseline_name": "independent pixels",
-        "baseline": recognised(judge_model, independent_pixels(data, SAMPLES, seed)),
+        "baseline": recognised(judge_model, independent_pixels(data.X_train, SAMPLES, seed)),
         "peers": {
-            "pca_gaussian": recognised(judge_model, pca_gaussian(data, components, SAMPLES, seed))
+            "pca_gaussian": recognised(
+                judge_model, pca_gaussian(data.X_train, components, SAMPLES, seed)
+            )
         },
         "reference": {"real test digits": recognised(judge_model, data.X_test)},
     }
