@@ -262,11 +262,15 @@ plt.show()
 # and windows, the same model, epochs, batch size, validation windows and early stopping, and
 # the same baselines. It trains with the kit's faster loop, whose batches come in another
 # order and which checks early stopping every few epochs, so its test RMSE is close to this
-# notebook's without always being equal (the tests check that the two agree).
+# notebook's without always being equal (the tests check that the two agree). Its window is
+# the case's, `CASE.window` in `casestudies/elnino.py`: if you changed `window` above, change
+# it there too before comparing.
 
 # %%
 from casestudies.cli import main
 
+if window != elnino.CASE.window:
+    print(f"The command line reads {elnino.CASE.window} months, this notebook {window}.")
 command = ["run", "elnino", "--seed", str(seed), "--quiet"]
 if quick:  # the tests' short run: the command line trains as many epochs as this notebook
     command += ["--epochs", str(num_epochs)]
