@@ -1,12 +1,15 @@
 """The training loop: the kit's way makes the course's updates,
 measures what it says, and obeys callbacks."""
 
+import gc
 import math
+import os
+import signal
 
 import numpy as np
 import pytest
 
-from utils import training
+from utils import runs, training
 from utils.keras_setup import import_keras, seed_everything
 from utils.training import epochs_per_call, train
 
@@ -151,3 +154,23 @@ def test_early_stopping_keeps_the_weights_of_the_lowest_validation_loss(fast):
     assert model.evaluate(*held_out, verbose=0)[0] == pytest.approx(
         history["val_loss"][lowest], rel=1e-4
     )
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_stop_that_python_dropped_is_raised_again_by_training():
+    """TensorFlow imports JAX, whose garbage-collection callback drops any exception raised in
+    it: a SIGTERM handled there is lost. Training raises it again at its next point."""
+
+    def kill_self_once(phase, info):
+        if phase == "start":
+            gc.callbacks.remove(kill_self_once)
+            os.kill(os.getpid(), signal.SIGTERM)  # handled here, and its exception dropped
+
+    X, y = toy_data()
+    with runs.signals_raise():
+        gc.callbacks.append(kill_self_once)
+        gc.collect()
+        assert runs.stop_requested == signal.SIGTERM
+        with pytest.raises(runs.Interrupted):
+            train(toy_model(), X, y, epochs=6, batch_size=BATCH, progress_label=None)
+    assert runs.stop_requested is None and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

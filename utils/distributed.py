@@ -21,12 +21,11 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from utils.errors import KitError
-from utils.runs import SEARCH_FILE
+from utils.runs import SEARCH_FILE, signals_raise
 
 LOOPBACK = "127.0.0.1"
 EVERY_INTERFACE = ("0.0.0.0", "::", "[::]")
@@ -270,18 +269,13 @@ def search_lock(search_dir):
         return
     _take_lock(search_dir, path)
     _HELD[path] = 1
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # so that `finally` runs
-            previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        yield
+        with signals_raise():  # SIGTERM too runs the `finally`
+            yield
     finally:
         del _HELD[path]
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def _take_lock(search_dir, path: str) -> None:
@@ -459,46 +453,31 @@ def run_local(command: list[str], search_dir, workers: int, say=print) -> None:
         return subprocess.Popen(command, env=environment, process_group=0)
 
     processes = []
-    previous = _stop_on_sigterm()
-    try:
-        chief = start("chief")
-        processes.append(chief)
-        wait_for_listener(port, chief)
-        for index in range(workers):
-            processes.append(start(f"tuner{index}"))
-        failed = [process.args for process in processes[1:] if process.wait() != 0]
-        if failed:
-            raise KitError(
-                f"{len(failed)} of {workers} tuning workers failed; see their messages above. "
-                f"Resume with --resume {search_dir}."
-            )
+    with signals_raise((signal.SIGTERM,)):  # SIGTERM stops them too, as Ctrl-C does
         try:
-            chief.wait(timeout=45)  # it exits once every worker has said goodbye
-        except subprocess.TimeoutExpired:
-            chief.terminate()  # the oracle saved its state after every trial
-    finally:
-        try:
-            stop(processes)
-        except KeyboardInterrupt:  # interrupted again while stopping: no more waiting
-            for process in processes:
-                if process.poll() is None:
-                    process.kill()
-            raise
+            chief = start("chief")
+            processes.append(chief)
+            wait_for_listener(port, chief)
+            for index in range(workers):
+                processes.append(start(f"tuner{index}"))
+            failed = [process.args for process in processes[1:] if process.wait() != 0]
+            if failed:
+                raise KitError(
+                    f"{len(failed)} of {workers} tuning workers failed; see their messages above. "
+                    f"Resume with --resume {search_dir}."
+                )
+            try:
+                chief.wait(timeout=45)  # it exits once every worker has said goodbye
+            except subprocess.TimeoutExpired:
+                chief.terminate()  # the oracle saved its state after every trial
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def _stop_on_sigterm():
-    """Make SIGTERM raise KeyboardInterrupt, so `run_local` stops its children; the handler it
-    replaced (None where signals can't be handled: off the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _raise_interrupt)
+            try:
+                stop(processes)
+            except KeyboardInterrupt:  # interrupted again while stopping: no more waiting
+                for process in processes:
+                    if process.poll() is None:
+                        process.kill()
+                raise
 
 
 def stop(processes: list[subprocess.Popen], grace: float = STOP_GRACE_SECONDS) -> None:

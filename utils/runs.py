@@ -97,6 +97,39 @@ class Interrupted(KeyboardInterrupt):
     """SIGTERM (`kill`) while a run folder is being written: handled like Ctrl-C."""
 
 
+# The signal (SIGINT or SIGTERM) that asked this process to stop, while a handler below is in
+# place. Python drops an exception raised inside a garbage-collection callback, such as the one
+# JAX installs (TensorFlow imports JAX), so a stop can be lost: training also checks this
+# between its compiled calls (`utils.training.StopWhenAsked`) and raises again.
+stop_requested: int | None = None
+
+
+def raise_interrupt(signum, frame):
+    """A SIGINT or SIGTERM handler: remember the stop, and raise it as Ctrl-C would."""
+    global stop_requested
+    stop_requested = signum
+    if signum == signal.SIGTERM:
+        raise Interrupted("terminated (SIGTERM)")
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def signals_raise(signals=(signal.SIGINT, signal.SIGTERM)):
+    """While in the block, these signals raise (so cleanup runs) and are remembered; SIGTERM no
+    longer kills at once. Off the main thread, where handlers can't be set, it does nothing."""
+    global stop_requested
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, raise_interrupt) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        stop_requested = None
+
+
 def _holds_anything(path: Path) -> bool:
     return path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))
 
@@ -232,30 +265,13 @@ def _complete(staging: Path, final: Path) -> None:
 
 
 @contextlib.contextmanager
-def _sigterm_raises():
-    """While writing, SIGTERM raises `Interrupted` (so the cleanup runs) instead of killing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise Interrupted("terminated (SIGTERM)")
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
-
-
-@contextlib.contextmanager
 def writing(name: str, runs_root="runs", out=None):
     """`with writing(name, runs_root, out) as run:` write into `run.staging`; the folder
     appears at `run.final`, marked complete, only if the block finishes. On any error, Ctrl-C
     or SIGTERM the staging folder and the claim are removed and the error re-raised."""
     final, staging = claim_run_dir(name, runs_root, out)
     run = RunFolder(final=final, staging=staging)
-    with _sigterm_raises():
+    with signals_raise():
         try:
             yield run
             _complete(staging, final)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from utils import runs
 from utils.keras_setup import import_keras
 
 keras = import_keras()
@@ -50,6 +51,15 @@ def epochs_per_call(epochs: int, steps_per_epoch: int = 1) -> int:
     limit = max(1, min(math.ceil(epochs / HISTORY_POINTS), MAX_STEPS_PER_CALL // steps_per_epoch))
     small = [divisor for divisor in range(1, math.isqrt(epochs) + 1) if epochs % divisor == 0]
     return max(d for divisor in small for d in (divisor, epochs // divisor) if d <= limit)
+
+
+class StopWhenAsked(keras.callbacks.Callback):
+    """Raise again a Ctrl-C or SIGTERM whose first raise Python dropped: see
+    `runs.stop_requested`."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if runs.stop_requested is not None:
+            runs.raise_interrupt(runs.stop_requested, None)
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -226,7 +236,7 @@ def train(
         fit_part, validation = (X_train, y_train), validation_data
     steps_per_epoch = math.ceil(len(fit_part[0]) / batch_size)
     per_call = epochs_per_call(epochs, steps_per_epoch) if fast else 1
-    callbacks = [keras.callbacks.TerminateOnNaN(), *(callbacks or [])]
+    callbacks = [keras.callbacks.TerminateOnNaN(), StopWhenAsked(), *(callbacks or [])]
     early_stopping = None
     if patience and validation is not None:
         # The kit's loop reports every `per_call` epochs: patience counts those points.
