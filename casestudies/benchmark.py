@@ -466,9 +466,12 @@ def run_benchmark(name, csv, target, task, seeds, quick: bool, out=None) -> None
     from utils import runs
     from utils.errors import KitError
 
-    if csv and not target:
-        raise KitError("--csv needs --target: the column to predict.")
     generic = name == "all" and bool(csv)  # a learner's CSV with the generic model
+    if generic and not target:  # a case study's own model reads its own target by default
+        raise KitError(
+            "bench --csv FILE needs --target: the column to predict (or name the case study "
+            "whose kind of data it holds: bench diabetes --csv FILE)."
+        )
     if task and not generic:
         raise KitError(
             "--task goes with `bench --csv FILE --target COLUMN` (your own file); a case study "

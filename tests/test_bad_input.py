@@ -164,6 +164,11 @@ CASES = {
         ["bench", "iris", "--task", "binary"],
         ["--task goes with `bench --csv FILE --target COLUMN`", "Drop --task."],
     ),
+    "a learner's CSV bench without its target": (
+        None,
+        ["bench", "--csv", str(DATA_DIR / "iris.csv")],
+        ["bench --csv FILE needs --target", "bench diabetes --csv FILE"],
+    ),
     "a million epochs and more": (
         None,
         ["run", "iris", "--epochs", "99999999999"],

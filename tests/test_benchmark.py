@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from casestudies.cli import main
+from utils.case import DATA_DIR
 
 CONTENDERS = {
     "course",
@@ -89,6 +90,14 @@ def test_bench_runs_on_a_learners_csv(workdir, real_combine, capsys):
         "linear_regression",
         "random_forest",
     } <= set(case["contenders"])
+
+
+def test_a_case_study_benches_a_csv_of_its_kind_with_its_own_target(workdir):
+    assert (
+        main(["bench", "iris", "--csv", str(DATA_DIR / "iris.csv"), "--quick", "--out", "b"]) == 0
+    )
+    report = json.loads((workdir / "b" / "bench.json").read_text())
+    assert report["cases"]["iris"]["metric"] == "accuracy" and "startup" not in report
 
 
 def test_the_kit_runs_unchanged_on_the_jax_backend(tmp_path):
