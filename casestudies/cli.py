@@ -88,7 +88,9 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--epochs", type=epoch_count, help="training epochs (default: the recipe's)"
     )
-    parser.add_argument("--batch-size", type=positive_int, help="mini-batch size (default: 32)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, help="mini-batch size (default: the recipe's)"
+    )
     parser.add_argument(
         "--seed",
         type=seed_number,
@@ -184,7 +186,7 @@ def build_parser() -> Parser:
     grid = commands.add_parser(
         "grid", help="grid search (GridSearchCV, k-fold) over a case study's hyperparameters"
     )
-    grid.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}")
+    grid.add_argument("name", metavar="NAME", help=f"one of {', '.join(supervised_cases())}")
     grid.add_argument(
         "--cv",
         type=at_least_two,
@@ -201,7 +203,7 @@ def build_parser() -> Parser:
     tune = commands.add_parser(
         "tune", help="Keras Tuner search over a case study's hyperparameters"
     )
-    tune.add_argument("name", metavar="NAME", help=f"one of {', '.join(CASE_STUDIES)}")
+    tune.add_argument("name", metavar="NAME", help=f"one of {', '.join(supervised_cases())}")
     tune.add_argument(
         "--tuner",
         choices=("random", "hyperband", "bayesian", "grid"),
@@ -571,15 +573,17 @@ def check_folds(case, settings, folds: int) -> None:
         )
 
 
+def supervised_cases() -> list[str]:
+    """The case studies `grid` and `tune` search: those judged against labels or values."""
+    return [name for name in CASE_STUDIES if load_case(name).CASE.task not in GENERATIVE_TASKS]
+
+
 def searchable_case(name: str, command: str):
     """The case's module, if `grid` and `tune` can search it: a supervised case study."""
     module = load_case(name)
     if module.CASE.task in GENERATIVE_TASKS:
-        supervised = [
-            other for other in CASE_STUDIES if load_case(other).CASE.task not in GENERATIVE_TASKS
-        ]
         raise KitError(
-            f"{command} searches the supervised case studies ({', '.join(supervised)}); "
+            f"{command} searches the supervised case studies ({', '.join(supervised_cases())}); "
             f"{name} is judged on images it makes, which a search's validation loss does not "
             f"measure. Change its `hp` defaults in casestudies/{name}.py, or try them in its "
             "notebook."

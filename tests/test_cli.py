@@ -30,6 +30,14 @@ def test_commands_that_need_no_model_do_not_import_tensorflow(argv):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("command", ["grid", "tune"])
+def test_search_help_names_only_the_cases_it_searches(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    names = capsys.readouterr().out.split("one of ", 1)[1].split("\n\n", 1)[0]
+    assert " ".join(names.split()) == "diabetes, iris, air_quality, fashion, elnino"
+
+
 def test_list_shows_every_case_with_task_data_and_rows(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
