@@ -59,6 +59,8 @@ def test_a_collapsed_generator_shows_as_missing_digits(judge, digits):
     (note,) = generative.collapse_note(metrics)
     assert "Only 1 of the 10 digits" in note
     assert generative.collapse_note({**metrics, "digits": 10}) == []
+    (none,) = generative.collapse_note({**metrics, "digits": 0})
+    assert none.startswith("None of the 10 digits appears") and "Train it longer" in none
 
 
 def test_independent_pixels_keep_each_pixels_values_but_no_training_image(digits):

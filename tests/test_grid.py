@@ -29,7 +29,12 @@ def only(folder, pattern):
 
 def test_a_quick_grid_search_uses_the_folds_asked_for(workdir, capsys):
     assert main(["grid", "iris", "--quick", "--quiet", "--cv", "3"]) == 0
-    assert "2 configurations x 3 folds = 6 fits" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 configurations x 3 folds = 6 fits" in out
+    # Each fit says when it ends, numbered, so a long search shows its progress.
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("  fit ")] == [
+        f"  fit {done}/6" for done in range(1, 7)
+    ]
 
 
 @pytest.mark.parametrize("name", SUPERVISED)

@@ -59,6 +59,9 @@ def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(workdir, nam
     } <= {path.name for path in search_dir.iterdir()}
     load_run(only(search_dir, "best_model-*"))
     assert "tuned" in capsys.readouterr().out
+    if name not in TABLE_CASES:  # its split is its own: the resume must not pass one as given
+        assert main(["tune", name, "--resume", str(search_dir), "--quiet"]) == 0
+        assert ", 0 left" in capsys.readouterr().out
 
 
 def test_same_seed_gives_the_same_trials(workdir):
@@ -166,6 +169,8 @@ def test_resuming_with_a_changed_search_space_is_refused(workdir, capsys):
     (search_dir / "search.json").write_text(json.dumps(record))
     assert main(["tune", "iris", "--resume", str(search_dir)]) == 2
     assert "search space has changed since the search began" in capsys.readouterr().err
+    assert main(["tune", "diabetes", "--resume", str(search_dir)]) == 2
+    assert f"{search_dir} is a search of iris, not diabetes" in capsys.readouterr().err
 
 
 def test_starting_a_search_never_touches_an_earlier_one(workdir):
@@ -255,3 +260,30 @@ def test_distributed_search_on_loopback_completes_every_trial(workdir):
 def test_distributed_options_are_explicit(workdir, argv, expected, capsys):
     assert main(argv) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_a_trial_is_shown_with_only_the_layers_its_model_has_and_numbers_as_typed():
+    import keras_tuner
+
+    from utils.trials import searched_values, shown
+
+    hp = keras_tuner.HyperParameters()
+    hp.Int("hidden_layers", 1, 3, default=1)
+    for layer in (1, 2, 3):  # Keras Tuner samples every layer's units, used or not
+        hp.Int(f"units_{layer}", 2, 64, default=10 * layer)
+    hp.values["dropout"] = 0.1 * 3  # 0.30000000000000004
+    assert searched_values(hp) == {"hidden_layers": 1, "units_1": 10, "dropout": 0.1 * 3}
+    assert shown(searched_values(hp)) == "dropout=0.3 hidden_layers=1 units_1=10"
+    hp.values["hidden_layers"] = 2
+    assert set(searched_values(hp)) == {"hidden_layers", "units_1", "units_2", "dropout"}
+
+
+@pytest.mark.parametrize("max_trials, starts", [(10, 3), (5, 2), (30, 10)])
+def test_a_bayesian_search_models_its_trials_after_a_third_of_them(tmp_path, max_trials, starts):
+    """Keras Tuner's default, 3 random trials per hyperparameter, would make a search of 10
+    trials on iris (7 hyperparameters) a random search."""
+    from utils.tuner import make_tuner
+
+    record = {"seed": 0, "executions_per_trial": 1, "max_trials": max_trials}
+    tuner = make_tuner("bayesian", lambda hp: None, "val_loss", tmp_path, record)
+    assert tuner.oracle.num_initial_points == starts

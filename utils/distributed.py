@@ -81,7 +81,7 @@ def read_search(search_dir) -> dict:
         raise KitError(
             f"{path} is damaged ({problem}); start a new search instead of resuming this one."
         )
-    return saved
+    return {"dedupe": False, **saved}  # a search begun before --dedupe existed kept every row
 
 
 def search_problem(saved) -> str | None:
@@ -106,6 +106,8 @@ def search_problem(saved) -> str | None:
         return f"test_size is {saved['test_size']}, not between 0 and 1"
     if saved["tuner"] not in TUNERS:
         return f"tuner is {saved['tuner'][:40]!r}, not one of {', '.join(TUNERS)}"
+    if not isinstance(saved.get("dedupe", False), bool):
+        return f"dedupe is {str(json.dumps(saved['dedupe']))[:40]}, not true or false"
     if DATA_HASH_KEY in saved and not isinstance(saved[DATA_HASH_KEY], str):
         return f"{DATA_HASH_KEY} is {str(json.dumps(saved[DATA_HASH_KEY]))[:40]}, not text"
     return None
@@ -178,6 +180,7 @@ RESUME_OPTIONS = {
     "target": "--target",
     "test_size": "--test-size",
     "split_seed": "--split-seed",
+    "dedupe": "--dedupe",
     "seed": "--seed",
 }
 

@@ -145,6 +145,12 @@ def collapse_note(metrics: dict) -> list[str]:
     real = metrics["reference"]["real test digits"]["digits"]
     if metrics["digits"] >= real:
         return []
+    if metrics["digits"] == 0:
+        return [
+            f"None of the {real} digits appears among the samples (each at least "
+            f"{DIGIT_SHARE:.0%} of them, read with confidence): the model does not draw digits "
+            "yet. Train it longer (--epochs)."
+        ]
     return [
         f"Only {metrics['digits']} of the {real} digits appear among the samples (each at least "
         f"{DIGIT_SHARE:.0%} of them, read with confidence): the model rarely or never makes "

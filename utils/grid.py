@@ -18,7 +18,7 @@ from utils.errors import KitError
 from utils.evaluation import to_labels
 from utils.hyperparameters import check_value, declared, default_values, fixed_hyperparameters
 from utils.keras_setup import import_keras, seed_everything
-from utils.search import best_beside_default, prepare, print_table
+from utils.search import best_beside_default, prepare, print_table, shown
 from utils.training import train
 
 keras = import_keras()
@@ -32,7 +32,11 @@ def build_with(X, y, build_model, hyperparameters):
 
 
 class KitTraining:
-    """Fit with the kit's training loop (fast, seeded) instead of a plain `model.fit`."""
+    """Fit with the kit's training loop (fast, seeded) instead of a plain `model.fit`, and say
+    each fit as it ends (`progress`: `say` and the number of fits, while a search runs here)."""
+
+    progress = None
+    fits_done = 0
 
     def fit(self, X, y):
         from sklearn.utils.validation import validate_data
@@ -43,9 +47,16 @@ class KitTraining:
         seed_everything(settings.pop("seed", 0))
         self.model_ = self._get_model(X, y)
         X = X.astype("float32")
-        self.history_ = train(
-            self.model_, X, y, validation_split=0, progress_label=None, **settings
-        ).history
+        training = train(self.model_, X, y, validation_split=0, progress_label=None, **settings)
+        self.history_ = training.history
+        if KitTraining.progress:
+            say, total = KitTraining.progress
+            KitTraining.fits_done += 1
+            values = self.model_kwargs["hyperparameters"] | {
+                name: settings[name] for name in FIT_SETTINGS
+            }
+            seconds = training.fit_seconds
+            say(f"  fit {KitTraining.fits_done}/{total}: {shown(values)} ({seconds:.1f} s)")
         return self
 
     def predict(self, X):
@@ -224,14 +235,19 @@ def grid_search(
         f"Grid search: {len(points)} configurations x {cv} folds = {len(points) * cv} fits "
         f"on {rows} training rows"
     )
-    search.fit(X, data.y_train)
+    # One line per fit when they run here; in parallel processes, scikit-learn's own count.
+    KitTraining.progress, KitTraining.fits_done = (say, len(points) * cv), 0
+    try:
+        search.fit(X, data.y_train)
+    finally:
+        KitTraining.progress = None
     table = ranked_table(search, points, setup, classifier)
     print_table(table, say)
 
     best_params = search.cv_results_["params"][search.best_index_]
     best_hp = best_params["model__model_kwargs"]["hyperparameters"]
     best_fit = {name: best_params["model__fit_kwargs"][name] for name in FIT_SETTINGS}
-    say(f"Best: {best_hp} {best_fit}; retraining it on all {rows} training rows")
+    say(f"Best: {shown(best_hp | best_fit)}; retraining it on all {rows} training rows")
     best_plan, best, default = best_beside_default(
         case, setup, settings, best_hp, best_fit, defaults, "grid best", say
     )

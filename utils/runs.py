@@ -97,6 +97,10 @@ class Interrupted(KeyboardInterrupt):
     """SIGTERM (`kill`) while a run folder is being written: handled like Ctrl-C."""
 
 
+class SearchInterrupted(KeyboardInterrupt):
+    """A stopped search, which has said how to resume it: its finished trials stay."""
+
+
 # The signal (SIGINT or SIGTERM) that asked this process to stop, while a handler below is in
 # place. Python drops an exception raised inside a garbage-collection callback, such as the one
 # JAX installs (TensorFlow imports JAX), so a stop can be lost: training also checks this
@@ -122,11 +126,21 @@ def signals_raise(signals=(signal.SIGINT, signal.SIGTERM)):
         yield
         return
     previous = {signum: signal.signal(signum, raise_interrupt) for signum in signals}
+    previous_hook = sys.unraisablehook
+
+    def quiet_dropped_stop(unraisable):
+        # A stop raised in a GC callback is dropped and printed as "Exception ignored in ...";
+        # training raises it again, so the learner needs no traceback.
+        if not (isinstance(unraisable.exc_value, KeyboardInterrupt) and stop_requested):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet_dropped_stop
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        sys.unraisablehook = previous_hook
         stop_requested = None
 
 

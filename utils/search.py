@@ -33,6 +33,14 @@ def prepare(case, build_model, settings: experiment.Settings, say=print) -> Sear
     return SearchSetup(run_plan, data, model_builder(build_model, data.preprocessor))
 
 
+def shown(values: dict) -> str:
+    """Hyperparameters on one line, numbers as typed (0.3, not 0.30000000000000004)."""
+    return " ".join(
+        f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
+        for name, value in sorted(values.items())
+    )
+
+
 def with_training(setup: SearchSetup, epochs: int, batch_size: int) -> experiment.Plan:
     """The search's plan with the epochs and batch size a configuration trains with."""
     recipe = replace(setup.plan.recipe, epochs=epochs, batch_size=batch_size)
@@ -56,7 +64,8 @@ def best_beside_default(case, setup, settings, best_hp: dict, best_fit, default_
     (best_plan, best), (_, default) = trained["best"], trained["default"]
     peers = experiment.score_peers(setup.data, setup.plan)
     best.metrics["peers"] = default.metrics["peers"] = peers
-    columns = {"default": default.metrics, label: best.metrics}
+    # Trained for the search's epochs, as the best was: say so, or it reads as `run`'s model.
+    columns = {f"default ({default_fit['epochs']} epochs)": default.metrics, label: best.metrics}
     columns |= {default.metrics.get("baseline_name", "baseline"): default.metrics["baseline"]}
     columns |= peers
     say(side_by_side(columns, METRIC_KEYS[setup.data.preprocessor.task]))

@@ -1,12 +1,14 @@
 """Keras Tuner's trials, after a search: ranked, saved and drawn, and the best one retrained
 and tested beside the default model."""
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from utils import runs, saving
 from utils.errors import KitError
-from utils.search import best_beside_default, print_table
+from utils.search import best_beside_default, print_table, shown
 
 
 def direction(objective: str) -> str:
@@ -14,8 +16,17 @@ def direction(objective: str) -> str:
 
 
 def searched_values(hp) -> dict:
-    """A trial's hyperparameters, without Keras Tuner's own bookkeeping (`tuner/epochs`, ...)."""
-    return {name: value for name, value in hp.values.items() if not name.startswith("tuner/")}
+    """A trial's hyperparameters, without Keras Tuner's own bookkeeping (`tuner/epochs`, ...)
+    and without the units of layers the model does not have: Keras Tuner samples `units_3`
+    even when `hidden_layers` is 1."""
+    values = {name: value for name, value in hp.values.items() if not name.startswith("tuner/")}
+    layers = values.get("hidden_layers")
+    return {
+        name: value
+        for name, value in values.items()
+        if not (layers is not None and (unit := re.fullmatch(r"units_(\d+)", name)))
+        or int(unit.group(1)) <= layers
+    }
 
 
 def trials_table(trials: dict, objective: str) -> pd.DataFrame:
@@ -25,6 +36,8 @@ def trials_table(trials: dict, objective: str) -> pd.DataFrame:
         status = str(trial.status).lower().replace("failed", "diverged")
         score = trial.score if trial.score is not None and np.isfinite(trial.score) else None
         values = searched_values(trial.hyperparameters)
+        if "tuner/epochs" in trial.hyperparameters.values:  # Hyperband: this trial's budget
+            values["epochs"] = trial.hyperparameters.values["tuner/epochs"]
         rows.append({"trial": trial_id, **values, "score": score, "status": status})
     table = pd.DataFrame(rows)
     names = sorted(column for column in table if column not in ("trial", "score", "status"))
@@ -54,7 +67,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     table = trials_table(tuner.oracle.trials, case.objective)
     table.to_csv(search_dir / "trials.csv", index=False)
     table.to_json(search_dir / "trials.json", orient="records", indent=2)
-    print_table(table, say)
+    print_table(table.rename(columns={"score": case.objective}), say)
     figures = trial_figures(table.drop(columns="rank"), case.objective, direction(case.objective))
     for name, figure in figures.items():
         figure.savefig(search_dir / f"{name}.png", dpi=120)
@@ -68,7 +81,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     best_trial = tuner.oracle.trials[completed.iloc[0]["trial"]]
     best_hp = searched_values(best_trial.hyperparameters)
     say(
-        f"Best trial {best_trial.trial_id}: {best_hp}; "
+        f"Best trial {best_trial.trial_id}: {shown(best_hp)}; "
         f"retraining it on all {len(setup.data.y_train)} training rows"
     )
     fit = {"epochs": record["epochs"], "batch_size": record["batch_size"]}

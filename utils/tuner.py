@@ -18,7 +18,7 @@ from utils.case import QUICK_SEARCH_EPOCHS, QUICK_TRIALS
 from utils.errors import KitError
 from utils.hyperparameters import search_space
 from utils.keras_setup import import_keras, seed_everything
-from utils.search import prepare
+from utils.search import prepare, shown
 from utils.training import hold_out_validation, train
 from utils.trials import direction, report, searched_values
 
@@ -58,17 +58,17 @@ class CaseHyperModel(keras_tuner.HyperModel):
             progress_label=None,
         )
         history = training.history
-        shown = " ".join(f"{name}={value}" for name, value in sorted(searched_values(hp).items()))
+        values = shown(searched_values(hp))
         scores = np.asarray(history.get(self.objective) or [np.nan], dtype=float)
         losses = np.asarray(history.get("loss") or [np.nan], dtype=float)
         if not (np.isfinite(scores).all() and np.isfinite(losses).all()):
-            self.say(f"  trial diverged ({shown}): the loss became NaN or infinite; marked failed")
+            self.say(f"  trial diverged ({values}): the loss became NaN or infinite; marked failed")
             raise keras_tuner.errors.FailedTrialError(
                 "diverged: the loss became NaN or infinite (learning rate too high?)"
             )
         best = int(np.argmin(scores) if direction(self.objective) == "min" else np.argmax(scores))
         self.say(
-            f"  trial: {shown} -> {self.objective} {scores[best]:.4f} "
+            f"  trial: {values} -> {self.objective} {scores[best]:.4f} "
             f"({training.fit_seconds:.1f} s)"
         )
         return {name: float(series[best]) for name, series in history.items() if name != "epoch"}
@@ -97,11 +97,15 @@ def make_tuner(kind: str, hypermodel, objective: str, directory, record: dict):
                 hyperband_iterations=1,  # so `distributed.hyperband_trials` counts its trials
                 **common,
             )
-        tuner_class = {
-            "random": keras_tuner.RandomSearch,
-            "bayesian": keras_tuner.BayesianOptimization,
-            "grid": keras_tuner.GridSearch,
-        }[kind]
+        if kind == "bayesian":
+            # Keras Tuner's own start is 3 random trials per hyperparameter (21 for iris): at
+            # the usual 10 trials that is a random search. A third of the trials, at least 2.
+            return keras_tuner.BayesianOptimization(
+                max_trials=record["max_trials"],
+                num_initial_points=max(2, record["max_trials"] // 3),
+                **common,
+            )
+        tuner_class = {"random": keras_tuner.RandomSearch, "grid": keras_tuner.GridSearch}[kind]
         return tuner_class(max_trials=record["max_trials"], **common)
 
 
@@ -117,20 +121,30 @@ def check_resumable(search_dir, saved: dict, record: dict) -> dict:
     return saved
 
 
-def resumed_settings(resume, given: dict, settings):
+def resumed_settings(case, resume, given: dict, settings):
     """A resumed search keeps the settings it began with: data, split, seed, tuner, budget; of
     the options `given` (search.json key -> value, None where not given) only max_trials may
     change. (saved record with the max_trials to run, tuner, settings)."""
+    from utils.experiment import NOT_FOR_KIND
+
     saved = read_search(Path(resume))
+    if saved["case"] != case.name:
+        raise KitError(
+            f"{resume} is a search of {saved['case']}, not {case.name}: resume it with "
+            f"`python -m casestudies tune {saved['case']} --resume {resume}`."
+        )
     saved = {**saved, "max_trials": distributed.check_resume(resume, saved, given)}
-    keys = ("target", "test_size", "split_seed", "seed")
-    csv = distributed.data_path(resume, saved)
-    return (
-        saved,
-        saved["tuner"],
-        # A quick image search took fewer images: its resume takes the same ones.
-        replace(settings, quick=saved.get("quick", False), csv=csv, **{k: saved[k] for k in keys}),
-    )
+    # Images and series fix their own split: those options stay unset, as when it began.
+    fixed = NOT_FOR_KIND.get(case.kind, {})
+    kept = {
+        key: saved[key]
+        for key in ("target", "test_size", "split_seed", "dedupe", "seed")
+        if key not in fixed
+    }
+    if case.kind != "images":  # an image case reads its own images, never a --csv
+        kept["csv"] = distributed.data_path(resume, saved)
+    # A quick image search took fewer images: its resume takes the same ones.
+    return saved, saved["tuner"], replace(settings, quick=saved.get("quick", False), **kept)
 
 
 def tune(
@@ -158,7 +172,9 @@ def tune(
     saved = None
     if resume is not None:
         given = {"tuner": kind, "max_trials": max_trials, "executions_per_trial": executions}
-        saved, kind, settings = resumed_settings(resume, {**given, "epochs": epochs}, settings)
+        saved, kind, settings = resumed_settings(
+            case, resume, {**given, "epochs": epochs}, settings
+        )
     kind = kind or "random"
     if kind not in TUNERS:
         raise KitError(f"Unknown tuner {kind!r}: choose one of {', '.join(TUNERS)}.")
@@ -177,6 +193,7 @@ def tune(
         "seed": plan.seed,
         "test_size": plan.test_size,
         "split_seed": plan.split_seed,
+        "dedupe": plan.dedupe,
         "quick": plan.quick,
         "space": search_space(setup.build_model),
     }
@@ -236,7 +253,7 @@ def _search(case, setup, settings, kind, record, search_dir, workers, worker_com
             "\nInterrupted. Continue where it stopped with: "
             f"python -m casestudies tune {case.name} --resume {search_dir}"
         )
-        raise
+        raise runs.SearchInterrupted from None
     if not reports:
         return None
     if workers:  # the chief saved the oracle's state after every trial: read it back
