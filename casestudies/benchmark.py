@@ -66,8 +66,11 @@ def case_data(case, settings):
 
 
 def test_metric(case, data, y_pred, scores) -> float:
-    y_test = data.preprocessor.target_values(data.y_test)
-    return score(data.preprocessor.task, y_test, y_pred, scores)[case.metric]
+    """The test metric in the target's own units."""
+    values, task = data.preprocessor.target_values, data.preprocessor.task
+    if task == "regression":
+        y_pred = scores = values(y_pred)
+    return score(task, values(data.y_test), y_pred, scores)[case.metric]
 
 
 def fit_keras(case, build_model, data, run_plan, seed: int) -> dict:

@@ -13,6 +13,7 @@ from casestudies import CASE_STUDIES, load_case
 from utils.case import EXAMPLES, GENERATIVE_TASKS, QUICK_FOLDS, RECIPES, TASKS
 from utils.errors import KitError
 from utils.keras_setup import backend_name
+from utils.runs import SearchInterrupted
 
 
 class Parser(argparse.ArgumentParser):
@@ -150,6 +151,12 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--target", help="the target column of --csv (default: the case's)")
     parser.add_argument(
+        "--dedupe",
+        action="store_true",
+        default=None,  # None: not given, so a resume keeps the search's
+        help="drop duplicate rows before splitting",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="a tiny search, to check that everything runs"
     )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
@@ -196,7 +203,8 @@ def build_parser() -> Parser:
         "--n-jobs",
         type=positive_int,
         default=1,
-        help="configurations fitted in parallel (default: 1)",
+        help="fits run at once, each in its own process (default: 1; on 2 cores, 2 is slower: "
+        "each fit already uses both)",
     )
     add_search_options(grid)
 
@@ -466,8 +474,14 @@ def command_fit(args) -> None:
     print_result(case, result)
 
 
-def new_file(path: Path, what: str) -> Path:
-    """A file `predict` may write: new (results are never overwritten), in an existing folder."""
+def new_file(path: Path, what: str, run: str) -> Path:
+    """A file `predict` may write: new (results are never overwritten), in an existing folder,
+    outside the run folder (which holds only what its run wrote)."""
+    if Path(run).resolve() in path.resolve().parents:
+        raise KitError(
+            f"--out {path} is inside the run folder {run}, which must hold only what its run "
+            f"wrote (predict would refuse the folder afterwards). Write to another folder."
+        )
     if path.exists():
         raise KitError(
             f"{path} already exists; predict never overwrites a file. Choose a new --out {what}."
@@ -491,14 +505,16 @@ def command_predict(args) -> None:
     if args.samples is not None:
         seed = args.seed or 0
         default = f"{Path(args.run).resolve().name}-samples-seed{seed}.png"
-        figure_path = new_file(Path(args.out or default), "file")
+        figure_path = new_file(Path(args.out or default), "file", args.run)
         return write_samples(args.run, args.samples, seed, figure_path)
-    out = new_file(Path(args.out), "file") if args.out else None
+    out = new_file(Path(args.out), "file", args.run) if args.out else None
     if args.images:
         predictions, notes, images = predict_images(args.run, args.images)
         if images is not None:  # an autoencoder's: the images and their reconstructions
             default = f"{Path(args.run).resolve().name}-reconstructions.png"
-            figure_path = new_file(out.with_suffix(".png") if out else Path(default), "file")
+            figure_path = new_file(
+                out.with_suffix(".png") if out else Path(default), "file", args.run
+            )
             write_figure(images, figure_path, f"Your images reconstructed by {args.run}")
             notes.append(f"Drew them and their reconstructions in {figure_path}")
     else:
@@ -546,6 +562,7 @@ def search_settings(args):
         split_seed=args.split_seed,
         csv=args.csv,
         target=args.target,
+        dedupe=bool(args.dedupe),
         quick=args.quick,
         quiet=args.quiet,
     )
@@ -688,6 +705,8 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    except SearchInterrupted:  # it has said how to resume, and its finished trials stay
+        return 130
     except KeyboardInterrupt:
         print("\nInterrupted: nothing more was written.", file=sys.stderr)
         return 130

@@ -88,7 +88,58 @@ BAD_INPUTS = {
         "multiclass",
         "single row",
     ),
+    "row labels without a header name (R's write.table)": (
+        "a,y\n" + "".join(f"r{i},{i},{i % 2}\n" for i in range(20)),
+        "y",
+        "binary",
+        "one more value than the header has names (the first, like 'r0', has no column name",
+    ),
+    "thousands separators": (
+        "income,y\n" + "".join(f'"{i},000",{i % 2}\n' for i in range(10, 30)),
+        "y",
+        "binary",
+        "'income' of data.csv holds numbers written as text (e.g. '10,000')",
+    ),
+    "percentages in the target": (
+        "a,y\n" + "".join(f"{i},{i % 4 * 5}%\n" for i in range(20)),
+        "y",
+        "auto",
+        "'y' of data.csv holds numbers written as text (e.g. '0%')",
+    ),
+    "semicolons": ("a;y\n" + "1;0\n2;1\n" * 10, "y", "binary", "separated by semicolons"),
+    "classes that differ only in capitals, as binary": (
+        "a,y\n" + "1,yes\n2,no\n3,Yes\n" * 5,
+        "y",
+        "binary",
+        "differ only in capitals or spaces ('Yes', 'yes'): write each class the same way",
+    ),
 }
+
+
+def test_text_classes_and_columns_are_named_and_the_positive_class_said(write_csv):
+    text = "colour,a,y\n" + "".join(
+        f"{'red' if i % 3 else 'blue'},{i},{'Healthy' if i % 2 else 'Diabetic'}\n"
+        for i in range(30)
+    )
+    notes = load_dataset(write_csv(text), "y").notes
+    assert "One-hot encoding the text column(s) 'colour' (2 values)" in " ".join(notes)
+    assert (
+        "Classes: 'Diabetic' = 0 and 'Healthy' = 1 (in sorted order): precision, recall and "
+        "ROC AUC treat 'Healthy' as the positive class." in notes
+    )
+    messy = "a,y\n" + "".join(f"{i},{['yes', 'no', 'Yes', 'no '][i % 4]}\n" for i in range(40))
+    said = " ".join(load_dataset(write_csv(messy), "y").notes)
+    assert "differ only in capitals or spaces ('Yes', 'yes'; 'no', 'no ')" in said
+    assert "Classes" not in " ".join(load_dataset(DATA_DIR / "diabetes.csv", "Outcome").notes)
+
+
+@pytest.mark.parametrize("name", ["PatientID", "patient_id", "id", "Record Id"])
+def test_a_numeric_column_named_as_an_identifier_is_called_one(write_csv, name):
+    rows = "".join(f"{(i * 37) % 101 + 1000},{i % 5},{i % 2}\n" for i in range(40))
+    notes = load_dataset(write_csv(f"{name},a,y\n" + rows), "y").notes
+    assert [note for note in notes if f"column {name!r} looks like an identifier" in note]
+    notes = load_dataset(write_csv("Valid,a,y\n" + rows), "y").notes  # ends in "id", not an ID
+    assert not [note for note in notes if "identifier" in note]
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))

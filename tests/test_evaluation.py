@@ -1,5 +1,7 @@
 """Metrics per task, and the naive baseline they are read against."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,37 @@ def test_the_verdict_says_beats_ties_or_loses(model, said):
         "peers": {"logistic_regression": {"accuracy": 0.9}, "random_forest": {"accuracy": 0.85}},
     }
     assert verdict(metrics, "accuracy").startswith(said)
+
+
+@pytest.mark.parametrize(
+    "accuracy, more, why",
+    [
+        (0.8, {}, "On 8 training rows a simple model is hard to beat"),
+        (0.4, {}, "Losing to the naive baseline means it has not learned the task"),
+        (
+            0.4,
+            {"best_epoch": 5, "epochs_run": 5},
+            "Its validation loss was lowest at its last epoch (5)",
+        ),
+        (0.8, {"best_epoch": 4, "epochs_run": 30}, "On 8 training rows"),
+        (0.88, {"test_rows_in_train": 3}, "3 of the 40 test rows are copies of training rows"),
+        (0.8, {"test_rows_in_train": 1}, "On 8 training rows"),  # 1 in 40: too few to matter
+    ],
+)
+def test_the_verdict_says_why_the_network_trails(accuracy, more, why):
+    """The reason fits the run: still improving, not learned, leakage, or too few rows."""
+    from utils.report import verdict
+
+    metrics = {
+        "task": "binary",
+        "accuracy": accuracy,
+        "n_train": 8,
+        "n_test": 40,
+        "baseline": {"accuracy": 0.5},
+        "peers": {"logistic_regression": {"accuracy": 0.86}, "random_forest": {"accuracy": 0.9}},
+        **more,
+    }
+    said = re.split(r"(?<=\d)\. ", verdict(metrics, "accuracy"), maxsplit=1)[1]
+    assert said.startswith(why)
+    # Leakage explains only the forest's lead; the network (0.88) beats logistic regression.
+    assert ("hard to beat" in said) == why.startswith("On 8")

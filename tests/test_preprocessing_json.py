@@ -75,6 +75,7 @@ TABLE_DAMAGE = {
     "an unknown kind": (("kind",), "audio", "kind must be one of"),
     "an unexpected field": (("pickle",), "gASV", "unexpected field 'pickle'"),
     "scale a string": (("scale",), "yes", "scale must be true or false"),
+    "a classifier's target scaled": (("target_mean",), 3.0, "target_mean and target_std must be"),
 }
 
 

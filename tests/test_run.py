@@ -173,7 +173,7 @@ def test_learners_kaggle_file_runs_with_a_leakage_warning_and_dedupe_removes_it(
     assert f"{leaked} of 400 test rows also appear in the training set" in out and "--dedupe" in out
     assert "Insulin" in json.loads((workdir / "dup" / "preprocessing.json").read_text())["columns"]
     # The forest memorises the duplicated rows and wins: the run names that as leakage.
-    assert "a forest memorises rows, so this is leakage at work" in " ".join(out.split())
+    assert "a forest memorises rows, so the forest's lead is leakage" in " ".join(out.split())
     assert (
         main(
             [
@@ -313,3 +313,33 @@ def test_predict_never_overwrites_a_file(quick_runs, tmp_path, capsys):
         == 2
     )
     assert out.read_text() == "precious\n"
+
+
+def test_a_target_in_the_hundreds_of_thousands_is_learned_and_predicted_in_its_units(
+    workdir, capsys
+):
+    """House prices: unscaled, a network whose output starts near 0 can't reach them in a run."""
+    rng = np.random.default_rng(0)
+    houses = pd.DataFrame({"sqft": rng.uniform(800, 4000, 300)})
+    houses["price"] = 50_000 + 150 * houses["sqft"] + rng.normal(0, 20_000, 300)
+    houses.to_csv("houses.csv", index=False)
+    argv = ["fit", "--csv", "houses.csv", "--target", "price", "--epochs", "20", "--quiet"]
+    assert main([*argv, "--out", "h"]) == 0
+    assert "The target 'price' is far from the scale" in capsys.readouterr().out
+    metrics = json.loads((workdir / "h" / "metrics.json").read_text())
+    assert metrics["rmse"] < metrics["baseline"]["rmse"] / 2
+    houses[["sqft"]].to_csv("new.csv", index=False)  # one column: all a one-feature model needs
+    assert main(["predict", "--run", "h", "--csv", "new.csv", "--out", "p.csv"]) == 0
+    predicted = pd.read_csv("p.csv")["prediction"]
+    assert np.sqrt(np.mean((predicted - houses["price"]) ** 2)) < houses["price"].std() / 2
+
+
+def test_predict_keeps_run_folders_as_their_runs_wrote_them(quick_runs, capsys):
+    run = quick_runs["iris"]
+    inside = run / "predictions.csv"
+    argv = ["predict", "--csv", str(DATA_DIR / "iris.csv")]
+    assert main([*argv, "--run", str(run), "--out", str(inside)]) == 2
+    assert "is inside the run folder" in capsys.readouterr().err and not inside.exists()
+    assert main([*argv, "--run", str(run.parent)]) == 2  # the folder of runs, not a run
+    err = capsys.readouterr().err
+    assert f"{run.parent} is not a run folder" in err and "Did you mean --run " in err

@@ -129,6 +129,7 @@ def test_a_valid_search_file_reads_back_as_written(tmp_path):
     (tmp_path / "search.json").write_text(json.dumps(older))
     assert distributed.read_search(tmp_path) == RECORD  # before --dedupe: every row kept
 
+
 def test_stop_kills_a_process_that_ignores_sigterm():
     stubborn = subprocess.Popen(
         [

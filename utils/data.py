@@ -6,6 +6,7 @@ Every problem a learner can fix raises `KitError` with one sentence naming it an
 
 import difflib
 import math
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,8 @@ def check_target(frame: pd.DataFrame, target: str, source: str) -> None:
     close = difflib.get_close_matches(target.lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
     raise KitError(
-        f"Target column {target!r} is not in {source}. Its columns are: {columns}.{hint}"
+        f"Target column {target!r} is not in {source}. Its columns are: {columns}.{hint} "
+        "Name the target with --target COLUMN."
     )
 
 
@@ -107,7 +109,12 @@ def drop_missing(frame: pd.DataFrame, notes: list[str], source: str, target: str
     return frame.dropna()  # keeps each row's original number, for messages
 
 
-def check_stray_text(frame: pd.DataFrame, source: str) -> None:
+LEAVE_EMPTY = (
+    "Fix or remove those values (leave a cell empty to mark it missing: such rows are dropped)."
+)
+
+
+def check_stray_text(frame: pd.DataFrame, source: str, fix: str = LEAVE_EMPTY) -> None:
     """A mostly numeric column (feature or target) with a few text cells, like '?', is a typo
     or a missing-value mark: name the column, the value and the row before anything else."""
     for column in frame.columns:
@@ -121,8 +128,7 @@ def check_stray_text(frame: pd.DataFrame, source: str) -> None:
             raise KitError(
                 f"Column {column!r} of {source} should be numeric "
                 f"but holds text like {show(frame[column][first])} "
-                f"(row {first + 1} of the data). Fix or remove those values "
-                "(leave a cell empty to mark it missing: such rows are dropped)."
+                f"(row {first + 1} of the data). {fix}"
             )
 
 
@@ -143,15 +149,35 @@ def check_magnitudes(frame: pd.DataFrame, columns: list[str], source: str) -> No
             )
 
 
+def is_text(values: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+
+
+def numbers_written_as_text(values: pd.Series) -> bool:
+    """Text that is numbers once thousands separators, % signs and currency marks go:
+    '10,000', '15%', '$3.50'."""
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    stripped = values.astype(str).str.replace(r"[,%$€£\s]", "", regex=True)
+    return bool(pd.to_numeric(stripped, errors="coerce").notna().all())
+
+
+def check_numbers_as_text(frame: pd.DataFrame, source: str) -> None:
+    for column in frame.columns:
+        if is_text(frame[column]) and numbers_written_as_text(frame[column]):
+            raise KitError(
+                f"Column {column!r} of {source} holds numbers written as text (e.g. "
+                f"{show(frame[column].iloc[0])}): remove the thousands separators, % signs or "
+                "currency marks (in a spreadsheet, format the column as plain numbers), so they "
+                "read as numbers."
+            )
+
+
 def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
     """Every feature must be numeric, or text with few enough values to one-hot encode."""
     check_stray_text(frame.drop(columns=target), source)
     for column in frame.columns:
-        if (
-            column == target
-            or pd.api.types.is_numeric_dtype(frame[column])
-            or pd.api.types.is_bool_dtype(frame[column])
-        ):
+        if column == target or not is_text(frame[column]):
             continue
         distinct = frame[column].nunique()
         if distinct > MAX_CATEGORIES or distinct > len(frame) / 2:
@@ -200,9 +226,54 @@ def check_target_values(labels: pd.Series, task: str, target: str, path="FILE") 
                 f"use {fit} --task regression`."
             )
     if task == "binary" and distinct > 2:
+        if alike := near_duplicate_labels(labels):
+            raise KitError(
+                f"Target {target!r} has {distinct} labels, not 2, but some differ only in "
+                f"capitals or spaces ({alike}): write each class the same way in the CSV."
+            )
         raise KitError(
             f"Target {target!r} has {distinct} classes, not 2: use {fit} --task multiclass`."
         )
+
+
+def near_duplicate_labels(labels: pd.Series) -> str:
+    """Text labels that differ only in capitals or surrounding spaces ('yes', 'Yes ', shown
+    as they are), or '' if none do."""
+    if not is_text(labels) or pd.api.types.is_bool_dtype(labels):
+        return ""
+    groups: dict[str, list[str]] = {}
+    for value in labels.dropna().unique():
+        groups.setdefault(str(value).strip().casefold(), []).append(str(value))
+    alike = [sorted(group) for group in groups.values() if len(group) > 1]
+    return "; ".join(", ".join(map(repr, group)) for group in alike)
+
+
+def encoding_notes(frame: pd.DataFrame, target: str, task: str) -> list[str]:
+    """What the kit does to text, said once: the one-hot columns, a text target's classes, and
+    which of two text classes precision and recall call positive."""
+    notes = []
+    text = [column for column in frame.columns if column != target and is_text(frame[column])]
+    if text:
+        shown = ", ".join(f"{column!r} ({frame[column].nunique()} values)" for column in text)
+        notes.append(f"One-hot encoding the text column(s) {shown}: one 0/1 input per value.")
+    labels = frame[target]
+    if task == "regression" or not is_text(labels) or pd.api.types.is_bool_dtype(labels):
+        return notes
+    if alike := near_duplicate_labels(labels):
+        notes.append(
+            f"Warning: target {target!r} has labels that differ only in capitals or spaces "
+            f"({alike}), and each is a class of its own: if they mean the same, write them the "
+            "same way in the CSV."
+        )
+    classes = sorted(map(str, labels.unique()))
+    if task == "binary":
+        notes.append(
+            f"Classes: {classes[0]!r} = 0 and {classes[1]!r} = 1 (in sorted order): precision, "
+            f"recall and ROC AUC treat {classes[1]!r} as the positive class."
+        )
+    elif len(classes) <= MAX_CATEGORIES:
+        notes.append(f"Classes (in sorted order): {', '.join(map(repr, classes))}.")
+    return notes
 
 
 def check_enough_rows(
@@ -266,6 +337,23 @@ def index_like_columns(frame: pd.DataFrame, target: str) -> list[str]:
     return found
 
 
+# `id`, `patient_id`, `Patient ID`, `PatientID`, `patientId`: a column named as an identifier.
+ID_NAME = re.compile(r"(?:^|[_\s.-])[iI][dD]$|[a-z](?:ID|Id)$")
+
+
+def identifier_columns(frame: pd.DataFrame, target: str, skip: list[str]) -> list[str]:
+    """Numeric features named as identifiers whose every value differs: they name the rows."""
+    return [
+        column
+        for column in frame.columns
+        if column != target
+        and column not in skip
+        and ID_NAME.search(str(column))
+        and not is_text(frame[column])
+        and frame[column].is_unique
+    ]
+
+
 def single_feature_fit(feature: pd.Series, labels: pd.Series, task: str) -> float:
     """How well one feature alone predicts the target: |correlation| for a regression; for a
     classifier, the accuracy of a per-value lookup (text) or a tree with one leaf per class."""
@@ -295,6 +383,13 @@ def data_warnings(frame: pd.DataFrame, target: str, task: str) -> list[str]:
             f"Warning: column {column!r} looks like a saved row index (it numbers the rows, it "
             "does not describe them): drop it from the CSV (in pandas, save with "
             "to_csv(index=False))."
+        )
+    for column in identifier_columns(frame, target, index_like):
+        index_like.append(column)
+        warnings.append(
+            f"Warning: column {column!r} looks like an identifier (its name says so, and every "
+            "row has its own value): it names the rows, it does not describe them, so the "
+            "network learns nothing true from it. Drop it from the CSV."
         )
     if len(frame) < MIN_LEAK_ROWS:
         return warnings
@@ -356,6 +451,7 @@ def load_dataset(
     notes: list[str] = []
     frame = drop_missing(frame, notes, source, target)
     check_stray_text(frame, source)
+    check_numbers_as_text(frame, source)
     if task == "auto":
         task, reason = infer_task(frame[target])
         notes.append(f"Task: {task} ({reason}; choose another with --task).")
@@ -376,5 +472,6 @@ def load_dataset(
         frame = frame.drop_duplicates()
         notes.append(f"Dropped {before - len(frame)} duplicate rows of {before} (--dedupe).")
     check_enough_rows(frame[target], task, test_size, stratify and task != "regression", source)
+    notes += encoding_notes(frame, target, task)
     notes += data_warnings(frame, target, task)
     return Dataset(frame=frame, target=target, task=task, source=str(path), notes=notes)

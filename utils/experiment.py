@@ -163,7 +163,8 @@ def prepare_data(run_plan: Plan) -> tuple[list[str], Split]:
     if run_plan.case.kind != "table":
         return data_module(run_plan.case.kind).load_split(run_plan)
     dataset = load(run_plan)
-    return list(dataset.notes), split_and_scale(dataset, run_plan)
+    data = split_and_scale(dataset, run_plan)
+    return list(dataset.notes) + list(filter(None, [data.preprocessor.target_note()])), data
 
 
 def split_and_scale(dataset: Dataset, plan: Plan) -> Split:
@@ -263,26 +264,14 @@ def score_peers(data: Split, run_plan: Plan) -> dict[str, dict]:
 
     if run_plan.case.kind != "table":
         return data_module(run_plan.case.kind).peers(data, run_plan)
-    task = data.preprocessor.task
-    return peers(task, data.X_train, data.y_train, data.X_test, data.y_test, run_plan.seed)
-
-
-def memorisation_note(metrics: dict, metric: str, test_rows_in_train: int) -> str | None:
-    """When test rows repeat training rows, a forest that memorises them wins: say so."""
-    from utils.evaluation import better
-
-    if not test_rows_in_train or "random_forest" not in metrics["peers"]:
-        return None
-    forest = metrics["peers"]["random_forest"][metric]
-    others = [metrics[metric]] + [
-        values[metric] for name, values in metrics["peers"].items() if name != "random_forest"
-    ]
-    if not test_rows_in_train or any(not better(forest, other, metric) for other in others):
-        return None
-    return (
-        f"The random forest's test {metric} ({forest:.3f}) beats every other model here, and "
-        f"{test_rows_in_train} test rows are copies of training rows: a forest memorises rows, "
-        "so this is leakage at work, not skill. Compare with --dedupe."
+    values = data.preprocessor.target_values  # the peers learn the target in its own units
+    return peers(
+        data.preprocessor.task,
+        data.X_train,
+        values(data.y_train),
+        data.X_test,
+        values(data.y_test),
+        run_plan.seed,
     )
 
 
@@ -315,9 +304,6 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
             build_model, data, run_plan, progress_label=None if settings.quiet else case.name
         )
         trained.metrics["peers"] = score_peers(data, run_plan)
-        if note := memorisation_note(trained.metrics, case.metric, data.test_rows_in_train):
-            say(note)
-            notes.append(note)
         saving.save_run(run.staging, case, run_plan, data, trained, recipe_name=settings.recipe)
     run_dir = run.final
     return RunResult(run_dir=run_dir, metrics=trained.metrics, notes=notes)

@@ -86,7 +86,7 @@ def _table(values: dict) -> Preprocessor:
     _fields(
         values,
         {"task", "target", "columns"},
-        {"categories", "scale", "mean", "std", "classes", "kind"},
+        {"categories", "scale", "mean", "std", "classes", "kind", "target_mean", "target_std"},
     )
     preprocessor = Preprocessor.from_dict(values)
     task = preprocessor.task
@@ -119,6 +119,13 @@ def _table(values: dict) -> Preprocessor:
     elif preprocessor.mean is not None or preprocessor.std is not None:
         raise Malformed("mean and std must be null when scale is false")
     classes = preprocessor.classes
+    target_scaling = (preprocessor.target_mean, preprocessor.target_std)
+    if target_scaling != (None, None) and (
+        task != "regression"
+        or not all(map(_is_number, target_scaling))
+        or not preprocessor.target_std > 0
+    ):
+        raise Malformed("target_mean and target_std must be null, or numbers for a regression")
     if task == "regression":
         if classes is not None:
             raise Malformed("classes must be null for a regression")
@@ -229,14 +236,22 @@ def check_run(run_dir) -> tuple[Preprocessor, dict]:
     if (run_dir / SEARCH_FILE).is_file():
         raise KitError(search_folder_message(run_dir))
     present = sorted(run_dir.iterdir())
+    if not (run_dir / COMPLETE_FILE).is_file() and not (run_dir / "config.json").is_file():
+        runs = [path.parent for path in run_dir.glob(f"*/{COMPLETE_FILE}")]
+        newest = max(runs, key=lambda path: path.stat().st_mtime, default=None)
+        hint = f" Did you mean --run {newest}?" if newest else ""
+        raise KitError(
+            f"{run_dir} is not a run folder (it has no {COMPLETE_FILE} or config.json): --run "
+            f"takes one folder that `run` or `fit` wrote, such as runs/diabetes-DATE.{hint}"
+        )
     foreign = [
         path.name + ("/" if path.is_dir() else "") for path in present if not is_run_file(path)
     ]
     if foreign:
         raise KitError(
             f"{run_dir} holds {', '.join(foreign)}: not a file a run writes (a run folder holds "
-            "only its JSON, CSV, model.keras and PNG files; others, e.g. pickles, can run code "
-            "when loaded). Refusing to load this folder."
+            "only the JSON, CSV, model.keras and PNG files its run wrote; others, e.g. pickles, "
+            "can run code when loaded). Refusing to load this folder: move those files out of it."
         )
     if not (run_dir / COMPLETE_FILE).is_file():
         raise KitError(
@@ -252,7 +267,7 @@ def check_run(run_dir) -> tuple[Preprocessor, dict]:
     if unlisted := sorted(names - set(listed)):
         raise KitError(
             f"{run_dir} holds {', '.join(unlisted)}, which its run did not write "
-            f"(not in {COMPLETE_FILE}). Refusing to load this folder."
+            f"(not in {COMPLETE_FILE}). Refusing to load this folder: move those files out of it."
         )
     config = _read_json(run_dir, "config.json")
     preprocessor = load_preprocessor(run_dir)

@@ -27,13 +27,20 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
         return forecast_csv(run_dir, csv, steps or 1)
     if steps is not None:
         raise KitError(f"--steps is for a series model; {run_dir} holds a table model.")
-    frame = read_csv(csv)
+    frame = read_csv(csv, min_columns=1)  # a model of one feature needs one column
     notes = []
     missing = [column for column in preprocessor.columns if column not in frame.columns]
     if missing:
+        by_lower = {str(column).strip().lower(): column for column in frame.columns}
+        close = [
+            f"{by_lower[name.lower()]!r} for {name!r}"
+            for name in missing
+            if name.lower() in by_lower
+        ]
         raise KitError(
             f"{csv} lacks the model's column(s): {', '.join(missing)}. "
-            "Add them, with the same names as in training."
+            "Add them, with the same names as in training"
+            + (f" (names are case-sensitive: it has {', '.join(close)})." if close else ".")
         )
     extra = [column for column in frame.columns if column not in preprocessor.columns]
     if extra:
@@ -50,7 +57,9 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
             f"{int(incomplete.sum())} row(s) of {csv} have missing or infinite values "
             f"(file lines {rows}{more}). Fill them in or remove those rows."
         )
-    check_stray_text(features.drop(columns=list(preprocessor.categories)), Path(csv).name)
+    check_stray_text(
+        features.drop(columns=list(preprocessor.categories)), Path(csv).name, "Fix those values."
+    )
     for column in preprocessor.columns:
         if column not in preprocessor.categories and not pd.api.types.is_numeric_dtype(
             features[column]
@@ -78,7 +87,7 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
     result = frame.copy()
     predictions = to_labels(outputs, preprocessor.task)
     if preprocessor.task == "regression":
-        result["prediction"] = predictions
+        result["prediction"] = preprocessor.target_values(predictions)
     elif preprocessor.task == "binary":
         result["prediction"] = preprocessor.decode_labels(predictions)
         result[f"probability_{preprocessor.classes[1]}"] = outputs[:, 0]

@@ -15,6 +15,12 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from utils.data import Dataset
 from utils.errors import KitError
 
+# A network's output starts near zero, at a scale of about one, and Adam moves each weight by
+# about its learning rate a step: a regression target whose typical size (root mean square) is
+# outside this range trains slowly or not at all unscaled. Inside it, measured on air quality's
+# ozone times 0.1 to 1,000, the unscaled target did better (RMSE 3 to 7% lower), so it stays so.
+UNSCALED_TARGET_SIZES = (1.0, 1e5)
+
 
 def split(
     dataset: Dataset, test_size: float, split_seed: int, stratify: bool
@@ -48,6 +54,9 @@ class Preprocessor:
     std: list[float] | None = None
     classes: list | None = None
     kind: str = "table"
+    # A regression target far from UNSCALED_TARGET_SIZES is trained on standardised.
+    target_mean: float | None = None
+    target_std: float | None = None
 
     @classmethod
     def fit(cls, train: pd.DataFrame, target: str, task: str, scale: bool) -> "Preprocessor":
@@ -68,6 +77,12 @@ class Preprocessor:
         if scale:
             scaler = StandardScaler().fit(preprocessor._encode(features))
             preprocessor.mean, preprocessor.std = scaler.mean_.tolist(), scaler.scale_.tolist()
+        values = train[target].to_numpy(dtype="float64") if task == "regression" else None
+        if scale and task == "regression" and values.std() > 0:
+            size = float(np.sqrt(np.mean(values**2)))
+            if not UNSCALED_TARGET_SIZES[0] <= size <= UNSCALED_TARGET_SIZES[1]:
+                preprocessor.target_mean = float(values.mean())
+                preprocessor.target_std = float(values.std())
         if task != "regression":
             preprocessor.classes = [
                 np.asarray(value).item() for value in LabelEncoder().fit(train[target]).classes_
@@ -138,7 +153,10 @@ class Preprocessor:
 
     def encode_labels(self, labels: pd.Series) -> np.ndarray:
         if self.task == "regression":
-            return labels.to_numpy(dtype="float32")
+            values = labels.to_numpy(dtype="float64")
+            if self.target_mean is not None:
+                values = (values - self.target_mean) / self.target_std
+            return values.astype("float32")
         encoder = LabelEncoder()
         encoder.classes_ = np.asarray(self.classes)
         return encoder.transform(labels.to_numpy()).astype("int64")
@@ -151,8 +169,21 @@ class Preprocessor:
         return (len(self.feature_names),)
 
     def target_values(self, values):
-        """The model's outputs in the target's units (a table's target is not scaled)."""
-        return values
+        """The model's outputs (or encoded targets) in the target's own units."""
+        if self.target_mean is None:
+            return values
+        return np.asarray(values, dtype="float64") * self.target_std + self.target_mean
+
+    def target_note(self) -> str | None:
+        """What the learner should know when the target is trained on standardised."""
+        if self.target_mean is None:
+            return None
+        return (
+            f"The target {self.target!r} is far from the scale a network's output starts at "
+            f"(about 1; its values are {self.target_mean:.4g} ± {self.target_std:.4g}): the "
+            "network trains on it standardised (its learning curves are in those units), and "
+            "every metric and prediction is in the target's own units."
+        )
 
     @property
     def num_classes(self) -> int:

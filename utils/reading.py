@@ -20,6 +20,8 @@ MAGIC = {
 }
 SUFFIX_BY_COMPRESSION = {kind: suffix for suffix, kind in COMPRESSION_BY_SUFFIX.items()}
 OFFICE_MAGIC = b"\xd0\xcf\x11\xe0"  # an old Excel .xls (or other Office) file
+# What a file read as one column may be separated by instead of commas.
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
 def _sniff(path: Path) -> tuple[str | None, str]:
@@ -128,6 +130,12 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             f"{path} could not be read as CSV ({first_line}). "
             "Check it has one header row and commas between values."
         ) from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the unnamed first values as labels
+        raise KitError(
+            f"{path}: each data row has one more value than the header has names (the first, "
+            f"like {str(frame.index[0])!r}, has no column name: row labels, as R writes them). "
+            "Add a name for that first column to the header, or remove the labels."
+        )
     header = _header(path, compression, encoding)
     frame.columns = [str(column).strip() for column in frame.columns]
     repeated = [name for index, name in enumerate(header) if name in header[:index]]
@@ -139,9 +147,16 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             "Rename the columns so each name is used once."
         )
     if len(frame.columns) < min_columns:
+        separator = next(
+            (name for mark, name in SEPARATORS.items() if mark in frame.columns[0]), ""
+        )
         raise KitError(
             f"{path} has a single column ({frame.columns[0]!r}): "
-            "a CSV needs feature columns and a target column separated by commas."
+            + (
+                f"its values are separated by {separator}. Save it as comma-separated CSV."
+                if separator
+                else "a CSV needs feature columns and a target column separated by commas."
+            )
         )
     if frame.empty:
         raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")

@@ -62,19 +62,52 @@ WHY_PEERS_WIN = (
     "On {n_train} training rows a simple model is hard to beat: the network has more weights to "
     "fit than the data can pin down, so more rows help it more than epochs."
 )
+NOT_LEARNED = (
+    "Losing to {naive} means it has not learned the task: its learning curves show whether it "
+    "needs more epochs (still falling at the end) or a smaller learning rate (jagged or rising)."
+)
+STILL_IMPROVING = (
+    "Its validation loss was lowest at its last epoch ({epochs}), so it was still improving: "
+    "train it longer (--epochs) before judging it."
+)
+LEAKAGE = (
+    "{copies} of the {n_test} test rows are copies of training rows, and a forest memorises "
+    "rows, so the forest's lead is leakage at work, not skill: compare with --dedupe."
+)
+# Below this share of the test rows, copies of training rows are too few to credit the leak.
+LEAKAGE_SHARE = 0.05
+
+
+def why_behind(metrics: dict, ahead: list[str], naive: str, why: str | None) -> str:
+    """Why the network may trail the models in `ahead`: leakage that favours a forest; then, for
+    the others, it stopped while still improving, or it never learned (it trails the naive
+    baseline), or else `why` (the case's reason, or WHY_PEERS_WIN)."""
+    reasons = []
+    copies = metrics.get("test_rows_in_train") or 0
+    if copies and "random forest" in ahead and copies >= LEAKAGE_SHARE * metrics["n_test"]:
+        reasons.append(LEAKAGE.format(copies=copies, n_test=metrics["n_test"]))
+        ahead = [name for name in ahead if name != "random forest"]
+    if not ahead:
+        pass
+    elif metrics.get("best_epoch") is not None and metrics["best_epoch"] == metrics["epochs_run"]:
+        reasons.append(STILL_IMPROVING.format(epochs=metrics["epochs_run"]))
+    elif naive in ahead:
+        reasons.append(NOT_LEARNED.format(naive=naive))
+    else:
+        reasons.append((why or WHY_PEERS_WIN).format(n_train=metrics["n_train"]))
+    return " ".join(reasons)
 
 
 def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     """One sentence: does the network beat the numbers that judge it? An equal score is said
-    as a tie; if anything scores better, `why` it may (with the number of training rows filled
-    in)."""
+    as a tie; if anything scores better, why it may (see `why_behind`)."""
     from utils.evaluation import better
 
-    naive = None
+    naive = "the naive baseline"
     if "baseline_name" in metrics:  # a series' naive forecast, or unit 4's own baseline
         kind = " forecast" if metrics["task"] == "regression" else ""
         naive = f"the {metrics['baseline_name']}{kind}"
-    rivals = {naive or "the naive baseline": metrics["baseline"]}
+    rivals = {naive: metrics["baseline"]}
     rivals |= {name.replace("_", " "): values for name, values in metrics.get("peers", {}).items()}
     value = metrics[metric]
     tied = [
@@ -98,7 +131,7 @@ def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     return (
         f"The network's test {metric} ({format_value(value)}) does not beat {scores}"
         + (f"; it ties {' and '.join(tied)}. " if tied else ". ")
-        + (why or WHY_PEERS_WIN).format(n_train=metrics["n_train"])
+        + why_behind(metrics, ahead, naive, why)
     )
 
 
