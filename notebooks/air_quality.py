@@ -306,9 +306,14 @@ results.sort_values("RMSE").round(3)
 # %%
 from casestudies.cli import main
 
+# Your epochs and batch size go to the command; a patience that differs is said.
 command = ["run", "air_quality", "--seed", str(seed), "--quiet"]
-if quick:  # the tests' short run: the command line trains as many epochs as this notebook
-    command += ["--epochs", str(num_epochs)]
+command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
+if patience != air_quality.CASE.kit.patience:
+    print(
+        f"The command line stops after {air_quality.CASE.kit.patience} epochs without a better "
+        f"validation loss, this notebook after {patience}."
+    )
 exit_status = main(command)
 
 # %% [markdown]
@@ -339,7 +344,7 @@ my_model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse"
 my_history = my_model.fit(
     X_train_scaled,
     y_train,
-    epochs=course_epochs,  # keep them
+    epochs=course_epochs,  # the course's: yours to change
     batch_size=32,  # the course's batch size
     validation_split=0.2,
     verbose=0,

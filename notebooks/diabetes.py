@@ -357,9 +357,14 @@ results.sort_values("accuracy", ascending=False).round(3)
 # %%
 from casestudies.cli import main
 
+# Your epochs and batch size go to the command; a patience that differs is said.
 command = ["run", "diabetes", "--seed", str(seed), "--quiet"]
-if quick:  # the tests' short run: the command line trains as many epochs as this notebook
-    command += ["--epochs", str(num_epochs)]
+command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
+if patience != diabetes.CASE.kit.patience:
+    print(
+        f"The command line stops after {diabetes.CASE.kit.patience} epochs without a better "
+        f"validation loss, this notebook after {patience}."
+    )
 exit_status = main(command)
 
 # %% [markdown]

@@ -271,9 +271,14 @@ from casestudies.cli import main
 
 if window != elnino.CASE.window:
     print(f"The command line reads {elnino.CASE.window} months, this notebook {window}.")
+# Your epochs and batch size go to the command; a patience that differs is said.
 command = ["run", "elnino", "--seed", str(seed), "--quiet"]
-if quick:  # the tests' short run: the command line trains as many epochs as this notebook
-    command += ["--epochs", str(num_epochs)]
+command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
+if patience != elnino.CASE.kit.patience:
+    print(
+        f"The command line stops after {elnino.CASE.kit.patience} epochs without a better "
+        f"validation loss, this notebook after {patience}."
+    )
 exit_status = main(command)
 
 # %% [markdown]

@@ -325,8 +325,8 @@ results
 # never, since nothing in its loss asks it to cover every digit, only to fool the
 # discriminator. The PCA Gaussian, fitted in one step, makes all ten, less clearly.
 #
-# The losses tell none of this. They stay level through training, the discriminator's near
-# 1.3 and the generator's near 0.9, close to the balance lines: neither network is winning,
+# The losses tell none of this. The discriminator's drifts up from about 1.1 to 1.3 and the
+# generator's down from about 1.1 to 0.9, close to the balance lines: neither network is winning,
 # which says the contest is even, not that the digits are good. That is why a GAN is judged
 # by its samples, and why the samples' digits are counted. With a few epochs only (the quick
 # run) the generator makes grey smudges no judge reads.

@@ -65,9 +65,9 @@
 #
 # - [Grid search](grid_search.ipynb): "try everything": `GridSearchCV` with k-fold
 #   cross-validation, its cost, searched vs default.
-# - [Keras Tuner](keras_tuner.ipynb): search spaces in `build_model(hp)`; random, Bayesian and
-#   Hyperband tuners; trials lost to missing values (NaN). (`tune` on the command line adds a
-#   grid tuner and resuming.)
+# - [Keras Tuner](keras_tuner_search.ipynb): search spaces in `build_model(hp)`; random,
+#   Bayesian and Hyperband tuners; trials lost to missing values (NaN). (`tune` on the command
+#   line adds a grid tuner and resuming.)
 #
 # The same case studies run from a terminal: `python -m casestudies list`, then
 # `python -m casestudies run diabetes` (or `run all`). Here is the list:

@@ -367,10 +367,10 @@ exit_status = main(command)
 # %% [markdown]
 # ## Exercises
 # 1. **More room in the latent space.** The next cell trains the VAE above again with a
-#    latent space of 8 numbers (the manifold can no longer be drawn). Keep more than 2
-#    numbers, and change anything else (units, layers, epochs, the learning rate...) until the
-#    judge recognises a larger share of its new digits than of the 2-number VAE's, with all ten
-#    digits among them; then run the check below it.
+#    latent space of 8 numbers (the manifold can no longer be drawn); the check below it says
+#    whether the judge recognises a larger share of its new digits than of the 2-number VAE's,
+#    with all ten digits among them. Run both. Then find the smallest latent space, above 2
+#    numbers, that still passes: how much room do ten digits need?
 # 2. **Without the KL term.** Train the VAE with a `train_step` that minimises the
 #    reconstruction loss only. Draw the latent codes of the test digits again, and new digits
 #    from N(0, I): what went wrong, and why?

@@ -121,6 +121,15 @@ def test_each_notebook_script_and_its_ipynb_hold_the_same_cells(path):
     )
 
 
+def test_no_notebook_script_hides_a_module_of_the_same_name():
+    """Jupyter runs a notebook in notebooks/, so `import keras_tuner` there would import a
+    notebooks/keras_tuner.py, not the library."""
+    import importlib.util
+
+    for path in NOTEBOOKS.glob("*.py"):
+        assert importlib.util.find_spec(path.stem) is None, f"rename {path}: it hides a module"
+
+
 def test_every_notebook_has_a_script_source():
     assert {path.stem for path in NOTEBOOKS.glob("*.ipynb")} == {
         path.stem for path in NOTEBOOKS.glob("*.py")
