@@ -87,13 +87,14 @@ def why_behind(metrics: dict, ahead: list[str], naive: str, why: str | None) -> 
     if copies and "random forest" in ahead and copies >= LEAKAGE_SHARE * metrics["n_test"]:
         reasons.append(LEAKAGE.format(copies=copies, n_test=metrics["n_test"]))
         ahead = [name for name in ahead if name != "random forest"]
-    if not ahead:
-        pass
-    elif metrics.get("best_epoch") is not None and metrics["best_epoch"] == metrics["epochs_run"]:
+    still_improving = metrics.get("best_epoch") is not None and (
+        metrics["best_epoch"] == metrics["epochs_run"]
+    )
+    if ahead and still_improving:
         reasons.append(STILL_IMPROVING.format(epochs=metrics["epochs_run"]))
     elif naive in ahead:
         reasons.append(NOT_LEARNED.format(naive=naive))
-    else:
+    elif ahead:
         reasons.append((why or WHY_PEERS_WIN).format(n_train=metrics["n_train"]))
     return " ".join(reasons)
 
