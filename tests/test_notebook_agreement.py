@@ -480,3 +480,94 @@ def test_new_cases_exercise_check_answers_back(ran_new):
     assert stdout_of(notebook, "bad").startswith("Not yet")
     if name == "fashion":
         assert stdout_of(notebook, "convolutional").startswith("Keep the network dense")
+
+
+# The search notebooks write their model builder out for students, as the libraries' own code:
+# grid_search a function of keyword arguments (for scikit-learn's wrapper), keras_tuner_search
+# a `build_model(hp)`. Each must build what the command line's `grid iris` and `tune
+# air_quality` build from the case module, for every configuration they search.
+
+
+def notebook_function(notebook: str, name: str, namespace: dict):
+    """The function `name` defined in notebooks/`notebook`.py, run in `namespace`."""
+    import ast
+
+    tree = ast.parse((NOTEBOOKS / f"{notebook}.py").read_text())
+    (definition,) = [
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name
+    ]
+    exec(compile(ast.Module([definition], type_ignores=[]), notebook, "exec"), namespace)
+    return namespace[name]
+
+
+def fixed(values: dict):
+    """Keras Tuner hyperparameters fixed at `values` (the others take their defaults)."""
+    import keras_tuner
+
+    hp = keras_tuner.HyperParameters()
+    for key, value in values.items():
+        hp.Fixed(key, value)
+    return hp
+
+
+def space(hp) -> list:
+    return [hyperparameter.get_config() for hyperparameter in hp.space]
+
+
+def layers_and_optimizer(model) -> dict:
+    """`model_description` without the loss (grid_search's wrapper one-hot encodes the labels)."""
+    return {key: value for key, value in model_description(model).items() if key != "loss"}
+
+
+def test_the_grid_search_notebook_builds_irises_model_for_every_configuration():
+    from sklearn.model_selection import ParameterGrid
+
+    from utils.keras_setup import import_keras
+
+    keras = import_keras()
+    iris = load_case("iris")
+    build_iris_model = notebook_function("grid_search", "build_iris_model", {"keras": keras})
+    X, y = np.zeros((6, 4)), np.zeros((6, 3))  # 4 features; the wrapper's one-hot labels
+    configurations = [{}] + [
+        {key: value for key, value in combination.items() if key not in ("epochs", "batch_size")}
+        for combination in ParameterGrid(iris.GRID)
+    ]
+    for configuration in configurations:
+        notebook = build_iris_model(X, y, **configuration)
+        kit = iris.build_model(fixed(configuration))
+        assert notebook.loss == "categorical_crossentropy"
+        assert layers_and_optimizer(notebook) == layers_and_optimizer(kit), configuration
+
+
+def test_the_keras_tuner_notebook_searches_air_qualitys_space():
+    import keras_tuner
+
+    from utils.keras_setup import import_keras
+
+    keras = import_keras()
+    air_quality = load_case("air_quality")
+    build_model = notebook_function(
+        "keras_tuner_search", "build_model", {"keras": keras, "X_train": np.zeros((6, 5))}
+    )
+    # The search space the tuner reads, with its defaults, builds the same default model.
+    notebook_hp, kit_hp = keras_tuner.HyperParameters(), keras_tuner.HyperParameters()
+    notebook, kit = build_model(notebook_hp), air_quality.build_model(kit_hp)
+    assert model_description(notebook) == model_description(kit)
+    assert space(notebook_hp) == space(kit_hp)
+    # Then every value of every hyperparameter (an Int's ends), the others at their defaults
+    # but for three hidden layers, so that every layer's units are declared.
+    everything = fixed({"hidden_layers": 3})
+    air_quality.build_model(everything)
+    for hyperparameter in everything.space:
+        if hyperparameter.name == "hidden_layers":  # fixed in `everything`
+            values = [1, 2, 3]
+        elif hasattr(hyperparameter, "values"):  # a Choice
+            values = hyperparameter.values
+        else:  # an Int
+            values = [hyperparameter.min_value, hyperparameter.max_value]
+        for value in values:
+            configuration = {"hidden_layers": 3, hyperparameter.name: value}
+            notebook_hp, kit_hp = fixed(configuration), fixed(configuration)
+            notebook, kit = build_model(notebook_hp), air_quality.build_model(kit_hp)
+            assert model_description(notebook) == model_description(kit), configuration
+            assert space(notebook_hp) == space(kit_hp), configuration
