@@ -55,14 +55,19 @@ print(inspect.getsource(SGD.step))
 # 0.1: fast. 0.9: every step overshoots the minimum, by less each time, so it zig-zags in.
 # Too large (here above 1.0): every step overshoots further and it diverges; at 1.05 the walk
 # leaves the plot on its second step.
+#
+# On a round bowl every step points straight at the centre, so a walk stays on the line from
+# its start through the minimum. Each learning rate starts on its own line, at the same
+# distance from the minimum (1.8), so that the four walks don't hide each other.
 
 # %%
 bowl = FUNCTIONS["bowl"][1]
+starts = [(-1.27, 1.27), (0.0, 1.8), (1.27, 1.27), (1.8, 0.0)]
 figure = contour_plot(
     "bowl",
     {
-        f"lr={lr}": descend(bowl, (1.8, 1.2), steps, SGD(lr))
-        for lr in (0.02, learning_rate, 0.9, 1.05)
+        f"lr={lr}": descend(bowl, start, steps, SGD(lr))
+        for lr, start in zip((0.02, learning_rate, 0.9, 1.05), starts)
     },
 )
 

@@ -97,6 +97,22 @@ def test_the_verdict_says_beats_ties_or_loses(model, said):
     assert verdict(metrics, "accuracy").startswith(said)
 
 
+def test_the_verdict_names_the_metric_in_words():
+    from utils.report import verdict
+
+    regression = {"task": "regression", "rmse": 20.0, "baseline": {"rmse": 30.0}}
+    assert verdict(regression, "rmse") == "The network beats the naive baseline on test RMSE."
+    generation = {
+        "task": "generation",
+        "confident": 0.5,
+        "baseline_name": "pixel-noise generator",
+        "baseline": {"confident": 0.1},
+    }
+    assert verdict(generation, "confident") == (
+        "The network beats the pixel-noise generator on share of confident digits."
+    )
+
+
 @pytest.mark.parametrize(
     "accuracy, more, why",
     [

@@ -5,12 +5,14 @@ import ipaddress
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -45,7 +47,13 @@ RUNS += [
 
 
 @pytest.mark.parametrize("name, tuner", RUNS)
-def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(workdir, name, tuner, capsys):
+def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(
+    workdir, name, tuner, capsys, monkeypatch
+):
+    import utils.tuner
+
+    if tuner == "hyperband":  # a quick search has few trials: count them as many
+        monkeypatch.setattr(utils.tuner, "HYPERBAND_MANY_TRIALS", 0)
     assert main(["tune", name, "--tuner", tuner, "--quick", "--quiet"]) == 0
     search_dir = only(workdir / "searches", f"{name}-{tuner}-*")
     trials = pd.read_csv(search_dir / "trials.csv")
@@ -58,7 +66,9 @@ def test_every_tuner_runs_on_every_case_and_saves_a_readable_result(workdir, nam
         "comparison.json",
     } <= {path.name for path in search_dir.iterdir()}
     load_run(only(search_dir, "best_model-*"))
-    assert "tuned" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "tuned" in out
+    assert ("--epochs 30 makes 90." in out) == (tuner == "hyperband")
     if name not in TABLE_CASES:  # its split is its own: the resume must not pass one as given
         assert main(["tune", name, "--resume", str(search_dir), "--quiet"]) == 0
         assert ", 0 left" in capsys.readouterr().out
@@ -173,12 +183,20 @@ def test_resuming_with_a_changed_search_space_is_refused(workdir, capsys):
     assert f"{search_dir} is a search of iris, not diabetes" in capsys.readouterr().err
 
 
-def test_starting_a_search_never_touches_an_earlier_one(workdir):
+def test_starting_a_search_never_touches_an_earlier_one(workdir, capsys):
     assert main(["tune", "iris", "--quick", "--quiet"]) == 0
     first = only(workdir / "searches", "iris-random-*")
     before = sorted(str(path.relative_to(first)) for path in first.rglob("*"))
+    # An earlier search that never reported (stopped), which the new one names.
+    stopped = workdir / "searches" / "iris-bayesian-20260101-000000"
+    stopped.mkdir()
+    shutil.copy(first / "search.json", stopped)
+    capsys.readouterr()
     assert main(["tune", "iris", "--quick", "--quiet"]) == 0
-    assert len(list((workdir / "searches").iterdir())) == 2
+    out = capsys.readouterr().out
+    assert f"tune iris --resume {Path('searches') / stopped.name})" in out
+    assert first.name not in out and out.count("unfinished search") == 1
+    assert len(list((workdir / "searches").iterdir())) == 3
     assert sorted(str(path.relative_to(first)) for path in first.rglob("*")) == before
 
 

@@ -99,6 +99,19 @@ def why_behind(metrics: dict, ahead: list[str], naive: str, why: str | None) -> 
     return " ".join(reasons)
 
 
+# How the verdict names a metric, where its key would read badly in a sentence.
+METRIC_PHRASES = {
+    "mae": "test MAE",
+    "mse": "test MSE",
+    "rmse": "test RMSE",
+    "r2": "test R²",
+    "f1": "test F1",
+    "f1_macro": "test macro F1",
+    "roc_auc": "test ROC AUC",
+    "confident": "share of confident digits",  # unit 4's generators: their samples, not test rows
+}
+
+
 def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     """One sentence: does the network beat the numbers that judge it? An equal score is said
     as a tie; if anything scores better, why it may (see `why_behind`)."""
@@ -111,6 +124,7 @@ def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     rivals = {naive: metrics["baseline"]}
     rivals |= {name.replace("_", " "): values for name, values in metrics.get("peers", {}).items()}
     value = metrics[metric]
+    phrase = METRIC_PHRASES.get(metric, f"test {metric}")
     tied = [
         name
         for name, values in rivals.items()
@@ -124,13 +138,13 @@ def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     beaten = [name for name in rivals if name not in tied + ahead]
     if not ahead:
         if not tied:
-            return f"The network beats {' and '.join(rivals)} on test {metric}."
-        return f"The network ties {' and '.join(tied)} on test {metric} ({format_value(value)})" + (
+            return f"The network beats {' and '.join(rivals)} on {phrase}."
+        return f"The network ties {' and '.join(tied)} on {phrase} ({format_value(value)})" + (
             f" and beats {' and '.join(beaten)}." if beaten else "."
         )
     scores = ", ".join(f"{name} {format_value(rivals[name][metric])}" for name in ahead)
     return (
-        f"The network's test {metric} ({format_value(value)}) does not beat {scores}"
+        f"The network's {phrase} ({format_value(value)}) does not beat {scores}"
         + (f"; it ties {' and '.join(tied)}. " if tied else ". ")
         + why_behind(metrics, ahead, naive, why)
     )

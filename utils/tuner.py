@@ -30,6 +30,7 @@ warnings.filterwarnings("ignore", message="Skipping variable loading for optimiz
 
 TUNERS, SEARCH_FILE = distributed.TUNERS, distributed.SEARCH_FILE
 DEFAULT_TRIALS = 10  # trials of a search when --max-trials is not given
+HYPERBAND_MANY_TRIALS = 100  # a Hyperband search with more trials says how to make fewer
 read_search = distributed.read_search  # checked without TensorFlow, so the CLI reads it first
 
 
@@ -147,6 +148,15 @@ def resumed_settings(case, resume, given: dict, settings):
     return saved, saved["tuner"], replace(settings, quick=saved.get("quick", False), **kept)
 
 
+def unfinished_searches(case_name: str, searches_root) -> list[Path]:
+    """This case's search folders that were started but never reported (stopped, or running)."""
+    return sorted(
+        record.parent
+        for record in Path(searches_root).glob(f"{case_name}-*/{SEARCH_FILE}")
+        if not (record.parent / "comparison.json").exists()
+    )
+
+
 def tune(
     case,
     build_model,
@@ -203,6 +213,12 @@ def tune(
         workers, distributed.search_trials(kind, record["max_trials"], record["epochs"])
     )
     if saved is None:
+        if distributed.role() is None:
+            for unfinished in unfinished_searches(case.name, searches_root):
+                say(
+                    f"{unfinished} holds an unfinished search of {case.name}: this starts a new "
+                    f"one (to continue that one instead: tune {case.name} --resume {unfinished})"
+                )
         search_dir = runs.new_run_dir(f"{case.name}-{kind}", searches_root)
     else:
         search_dir = Path(resume)
@@ -238,6 +254,12 @@ def _search(case, setup, settings, kind, record, search_dir, workers, worker_com
         )
         left = f"at most {left} left" if kind == "hyperband" else f"{left} left"
         say(f"Search folder {search_dir}: {kind} search, {done} trials done, {left}")
+        trials = distributed.hyperband_trials(record["epochs"])
+        if kind == "hyperband" and done == 0 and trials > HYPERBAND_MANY_TRIALS:
+            say(
+                f"Hyperband's trials grow with the epochs: up to {record['epochs']} epochs a trial "
+                f"make {trials} trials; --epochs 30 makes {distributed.hyperband_trials(30)}."
+            )
     try:
         reports = distributed.run_trials(
             lambda: tuner.search(

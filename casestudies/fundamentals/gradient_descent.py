@@ -42,7 +42,8 @@ def contour_plot(name: str, trajectories: dict, limit: float = 2.0):
     axis.contour(xx, yy, function(np.array([xx, yy])), levels=25, cmap="viridis", linewidths=0.8)
     for label, trajectory in trajectories.items():
         axis.plot(trajectory[:, 0], trajectory[:, 1], marker=".", markersize=4, label=label)
-    axis.plot(*trajectories[next(iter(trajectories))][0], "k*", markersize=12, label="start")
+    starts = np.unique([trajectory[0] for trajectory in trajectories.values()], axis=0)
+    axis.plot(starts[:, 0], starts[:, 1], "k*", linestyle="", markersize=12, label="start")
     axis.set(
         xlim=(-limit, limit),
         ylim=(-limit, limit),

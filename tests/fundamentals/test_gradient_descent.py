@@ -28,3 +28,15 @@ def test_momentum_and_adam_reach_the_elongated_bowls_minimum_and_are_plotted():
     }
     assert all(np.linalg.norm(walk[-1]) < 0.1 for walk in walks.values())
     assert len(contour_plot("elongated bowl", walks).axes[0].lines) == 4
+
+
+def test_each_walk_from_its_own_start_gets_its_own_star():
+    bowl = FUNCTIONS["bowl"][1]
+    walks = {
+        "a": descend(bowl, (1.8, 1.2), 5, SGD(0.1)),
+        "b": descend(bowl, (-1.8, 1.2), 5, SGD(0.9)),
+    }
+    (stars,) = [
+        line for line in contour_plot("bowl", walks).axes[0].lines if line.get_label() == "start"
+    ]
+    assert sorted(stars.get_xdata()) == [-1.8, 1.8]
