@@ -159,6 +159,19 @@ CASES = {
         [*FIT, "data.csv"],
         ["missing in 20 rows", "Fill in the missing values: every row lacks at least one."],
     ),
+    "a title line above the header": (
+        plain("data.csv", "Measurements, 2024\n" + ROWS.replace("a,b,y", "a,b,c,y")),
+        [*FIT, "data.csv"],
+        ["its first line has 2 value(s), but the rows below have 4", "if it is a title"],
+    ),
+    "a column missing in nearly every row": (
+        plain(
+            "data.csv",
+            "a,b,y\n" + "".join(f"{i},{i if i < 5 else ''},{i % 2}\n" for i in range(40)),
+        ),
+        [*FIT, "data.csv"],
+        ["Only 5 of 40 rows of data.csv are complete: column 'b' is missing in 35 rows"],
+    ),
     "a task for a case study's bench": (
         None,
         ["bench", "iris", "--task", "binary"],
@@ -279,6 +292,26 @@ def test_a_saved_row_index_is_named_before_training(tmp_path):
     notes = notes_for(numbered, "species", tmp_path)
     assert any("column 'row' looks like a saved row index" in note for note in notes)
     assert not any("'row'" in note and "leak" in note for note in notes)  # said once, not twice
+
+
+def test_a_comma_at_the_end_of_every_line_adds_no_column(tmp_path):
+    path = tmp_path / "trailing.csv"
+    path.write_text("".join(line + ",\n" for line in ROWS.splitlines()))
+    dataset = load_dataset(path, "y")
+    assert list(dataset.frame.columns) == ["a", "b", "y"] and len(dataset.frame) == 40
+
+
+def test_words_read_as_missing_and_a_costly_column_are_named(tmp_path):
+    rows = "".join(f"{i},{['None', 'NA', 'yes', 'no'][i % 4]},{i % 2}\n" for i in range(40))
+    path = tmp_path / "words.csv"
+    path.write_text("a,smoker,y\n" + rows)
+    notes = load_dataset(path, "y").notes
+    assert "Dropped 20 of 40 rows with missing values (smoker 20)." in notes
+    assert "pandas reads the word(s) 'None', 'NA' as missing values" in notes[2]
+    assert "column 'smoker' alone costs 20 of those rows" in notes[1]
+    # R's NA in a numeric column is a missing number: nothing to say about words.
+    notes = load_dataset(DATA_DIR / "air_quality.csv", "Ozone").notes
+    assert not [note for note in notes if "reads the word" in note or "alone costs" in note]
 
 
 def test_a_feature_that_gives_the_target_away_is_called_a_possible_leak(tmp_path):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from utils.case import TASKS
 from utils.errors import KitError, show
-from utils.reading import read_csv
+from utils.reading import missing_words, read_csv
 
 MIN_ROWS = 10
 # Rows left for training after the test split: MIN_ROWS at the default test size of 0.2.
@@ -85,8 +85,12 @@ def infer_task(labels: pd.Series) -> tuple[str, str]:
     return "regression", f"the target is numeric with {distinct} distinct values"
 
 
-def drop_missing(frame: pd.DataFrame, notes: list[str], source: str, target: str) -> pd.DataFrame:
-    """Drop rows with a missing (or infinite) value; never train into NaN losses."""
+def drop_missing(
+    frame: pd.DataFrame, notes: list[str], source: str, target: str, path=None
+) -> pd.DataFrame:
+    """Drop rows with a missing (or infinite) value; never train into NaN losses. Say which
+    words of a text column pandas read as missing (`path`: the file, to look), and which column
+    alone costs most of the rows."""
     frame = frame.replace([np.inf, -np.inf], np.nan)
     missing_per_column = frame.isna().sum()
     missing_rows = int(frame.isna().any(axis=1).sum())
@@ -105,7 +109,33 @@ def drop_missing(frame: pd.DataFrame, notes: list[str], source: str, target: str
             f"(column {worst!r} is missing in {missing_per_column[worst]} rows). {fix}"
         )
     counts = ", ".join(f"{column} {count}" for column, count in missing_per_column.items() if count)
+    # The column without which the most rows would be complete, if it alone costs most of them.
+    worst = missing_per_column.idxmax()
+    kept = len(frame) - missing_rows
+    kept_without_worst = int(frame.drop(columns=worst).notna().all(axis=1).sum())
+    costly = worst != target and kept_without_worst >= max(2 * kept, kept + MIN_ROWS)
+    if costly and kept < MIN_ROWS:
+        raise KitError(
+            f"Only {kept} of {len(frame)} rows of {source} are complete: column {worst!r} is "
+            f"missing in {missing_per_column[worst]} rows. Drop that column, or fill it in."
+        )
     notes.append(f"Dropped {missing_rows} of {len(frame)} rows with missing values ({counts}).")
+    if costly:
+        notes.append(
+            f"Warning: column {worst!r} alone costs {kept_without_worst - kept} of those rows: "
+            "without it (drop it from the CSV, or fill it in) they would train too."
+        )
+    text_columns = [
+        column for column, count in missing_per_column.items() if count and is_text(frame[column])
+    ]
+    if path is not None and text_columns:
+        for column, words in missing_words(path, frame[text_columns].isna()).items():
+            if words:
+                notes.append(
+                    f"Warning: in column {column!r}, pandas reads the word(s) "
+                    f"{', '.join(map(repr, words))} as missing values. If they are categories, "
+                    "write them another way (e.g. 'none')."
+                )
     return frame.dropna()  # keeps each row's original number, for messages
 
 
@@ -449,7 +479,7 @@ def load_dataset(
     frame = read_csv(path)
     check_target(frame, target, source)
     notes: list[str] = []
-    frame = drop_missing(frame, notes, source, target)
+    frame = drop_missing(frame, notes, source, target, path)
     check_stray_text(frame, source)
     check_numbers_as_text(frame, source)
     if task == "auto":

@@ -1,6 +1,7 @@
 """Read a CSV file, and turn every way it can fail into one sentence a learner can act on:
 a missing or unreadable file, a folder, a compressed file or a spreadsheet under the wrong
-name, text that is not UTF-8, duplicate column names, an empty file.
+name, text that is not UTF-8, duplicate column names, an empty file, a title line above the
+header. An empty column without a name (a comma at the end of every line) is dropped.
 """
 
 from pathlib import Path
@@ -130,6 +131,12 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             f"{path} could not be read as CSV ({first_line}). "
             "Check it has one header row and commas between values."
         ) from None
+    if frame.index.nlevels > 1:  # far more values a row than names: the first line is no header
+        raise KitError(
+            f"{path}: its first line has {len(frame.columns)} value(s), but the rows below have "
+            f"{len(frame.columns) + frame.index.nlevels}. The first line must be the column "
+            "names: if it is a title or a note, delete it."
+        )
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took the unnamed first values as labels
         raise KitError(
             f"{path}: each data row has one more value than the header has names (the first, "
@@ -137,6 +144,13 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             "Add a name for that first column to the header, or remove the labels."
         )
     header = _header(path, compression, encoding)
+    unnamed_and_empty = [
+        column
+        for index, column in enumerate(frame.columns)
+        if index < len(header) and not header[index] and frame[column].isna().all()
+    ]
+    frame = frame.drop(columns=unnamed_and_empty)
+    header = [name for name in header if name]
     frame.columns = [str(column).strip() for column in frame.columns]
     repeated = [name for index, name in enumerate(header) if name in header[:index]]
     if not repeated and frame.columns.duplicated().any():
@@ -161,3 +175,24 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
     if frame.empty:
         raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")
     return frame
+
+
+def missing_words(path, missing: pd.DataFrame) -> dict[str, list[str]]:
+    """For each column of `missing` (`read_csv(path)[columns].isna()`), the words in the file
+    that pandas read as missing values ('NA', 'None', 'null', ...; not empty cells)."""
+    path = Path(path)
+    compression, encoding = _sniff(path)
+    raw = pd.read_csv(
+        path,
+        usecols=lambda name: name.strip() in missing.columns,
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+        compression=compression,
+        encoding=encoding,
+    )
+    raw.columns = [name.strip() for name in raw.columns]
+    return {
+        column: list(dict.fromkeys(raw[column][missing[column] & (raw[column].str.strip() != "")]))
+        for column in missing.columns
+    }
