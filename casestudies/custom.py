@@ -55,7 +55,8 @@ def case_for(
         ).task
 
     return CaseStudy(
-        name=Path(csv).stem.replace(" ", "_") or "custom",
+        # No leading dot: runs/.data-DATE would be a hidden folder.
+        name=Path(csv).stem.replace(" ", "_").lstrip(".") or "custom",
         title=f"{Path(csv).name}: {target}",
         task=task,
         data_file=csv,

@@ -228,3 +228,12 @@ def test_predict_on_a_search_folder_points_at_its_best_run(run_copy, tmp_path, c
     best = shutil.copytree(run_copy, search / "best_model-20250101-000100")
     err = predict_refusal(search, capsys)
     assert f"its best model's run folder is {best}. Use --run {best}." in err
+
+
+@pytest.mark.parametrize(
+    "file, name", [("my data.csv", "my_data"), (".hidden.csv", "hidden"), (".csv", "csv")]
+)
+def test_a_learners_csv_names_a_visible_run_folder(file, name):
+    from casestudies.custom import case_for
+
+    assert case_for(file, "y", "binary").name == name
