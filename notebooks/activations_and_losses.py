@@ -40,11 +40,19 @@ x_range = 5.0
 
 # %%
 x = np.linspace(-x_range, x_range, 401)
-names = ["step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "swish"]
-fig, axes = plt.subplots(2, 4, figsize=(13, 5.5))
-for axis, name in zip(axes.ravel(), names):
-    axis.plot(x, getattr(activations, name)(x), label=name)
-    axis.plot(x, getattr(activations, f"{name}_derivative")(x), "--", label="derivative")
+names = ["step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "swish"]
+functions = {
+    name: (getattr(activations, name), getattr(activations, f"{name}_derivative")) for name in names
+}
+alpha = 0.25  # PReLU's slope for negative inputs, which training would learn
+functions[f"prelu (alpha={alpha})"] = (
+    lambda x: activations.prelu(x, alpha),
+    lambda x: activations.prelu_derivative(x, alpha),
+)
+fig, axes = plt.subplots(2, 5, figsize=(15, 5.5))
+for axis, (name, (function, derivative)) in zip(axes.ravel(), functions.items()):
+    axis.plot(x, function(x), label="function")
+    axis.plot(x, derivative(x), "--", label="derivative")
     axis.set_title(name)
     axis.grid(alpha=0.3)
 axes[0][0].legend()
@@ -65,9 +73,55 @@ for name in ["step", "sigmoid", "relu"]:
 
 # %%
 for name in names[1:]:
-    theirs = getattr(keras.activations, name)(x).numpy()
+    theirs = keras.ops.convert_to_numpy(getattr(keras.activations, name)(x))  # linear: x itself
     difference = np.abs(getattr(activations, name)(x) - theirs).max()
     print(f"{name:10} largest difference from keras.activations.{name}: {difference:.1e}")
+
+# %% [markdown]
+# ## PReLU: a slope that is learned
+# Leaky ReLU's slope for negative inputs is fixed (Keras's default: 0.2). PReLU's is a weight
+# of the layer, one per unit, learned like any other. In Keras it is a layer,
+# `keras.layers.PReLU`, not an `activation=` name; its slope starts at 0 (a ReLU) unless told.
+
+# %%
+prelu_layer = keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(alpha))
+theirs = prelu_layer(x.reshape(1, -1)).numpy()
+print("PReLU's learned weights:", [weight.path for weight in prelu_layer.trainable_weights])
+print(f"largest difference from ours: {np.abs(activations.prelu(x, alpha) - theirs).max():.1e}")
+
+# %% [markdown]
+# ## Maxout: the largest of k linear pieces
+# A maxout unit computes k linear functions of its inputs and keeps the largest. With enough
+# pieces it can take the shape of any convex function, and it never saturates; ReLU is the
+# maxout of x and 0. The price: k times the weights of a plain unit.
+
+# %%
+print(inspect.getsource(activations.maxout))
+
+# %% [markdown]
+# One input, one unit, three pieces: the tangents of x²/2 at -2, 0 and 2. Keras has no maxout
+# layer; a `Dense` layer of units × k outputs, reshaped to (units, k), then the maximum over
+# the pieces, is one.
+
+# %%
+slopes = np.array([-2.0, 0.0, 2.0])
+weights = slopes.reshape(1, 1, 3)  # (features, units, pieces)
+biases = (-(slopes**2) / 2).reshape(1, 3)  # each tangent line: slope * x - slope² / 2
+ours = activations.maxout(x[:, None], weights, biases)[:, 0]
+dense = keras.layers.Dense(3)
+dense.build((None, 1))
+dense.set_weights([weights.reshape(1, 3), biases.reshape(3)])
+pieces = keras.ops.reshape(dense(x[:, None]), (-1, 1, 3))
+theirs = keras.ops.convert_to_numpy(keras.ops.max(pieces, axis=-1))[:, 0]
+print(f"largest difference from Keras's Dense + max: {np.abs(ours - theirs).max():.1e}")
+fig, axis = plt.subplots(figsize=(6, 4))
+for slope, bias in zip(slopes, biases[0]):
+    axis.plot(x, slope * x + bias, ":", color="grey")
+axis.plot(x, ours, label="maxout of the 3 pieces")
+axis.plot(x, x**2 / 2, "--", label="x²/2")
+axis.set(ylim=(-3, 10), xlabel="x", title="A maxout unit")
+axis.legend()
+axis.grid(alpha=0.3)
 
 # %% [markdown]
 # ## Softmax, computed safely
@@ -89,17 +143,29 @@ print("keras.activations.softmax:", keras.activations.softmax(logits).numpy().ro
 #
 # | problem | output layer | loss (Keras's name) |
 # |---|---|---|
-# | regression | 1 unit, linear | MSE, `"mse"` (MAE, `"mae"`, or `"huber"` with outliers) |
+# | regression | 1 unit, linear (softplus if never negative) | `"mse"` (`"mae"`, `"huber"`) |
 # | binary classification | 1 unit, sigmoid | `"binary_crossentropy"` |
+# | binary, labels -1 and 1 | 1 unit, linear or tanh | `"hinge"` (an SVM's loss) |
 # | multiclass, one-hot targets | 1 unit per class, softmax | `"categorical_crossentropy"` |
 # | multiclass, integer targets | 1 unit per class, softmax | `"sparse_categorical_crossentropy"` |
+# | multilabel (several labels can be true) | 1 unit per label, sigmoid | `"binary_crossentropy"` |
 #
 # The name goes in `model.compile(loss=...)`. MSE punishes a large error quadratically, MAE
-# linearly; Huber is quadratic near 0 and linear beyond `delta`.
+# linearly, so MAE and Huber (quadratic near 0, linear beyond `delta`) suit targets with
+# outliers. RMSE, the square root of the MSE, has the same minimum and is in the target's own
+# units (ppb, °C): a metric to report, `keras.metrics.RootMeanSquaredError()`, more than a
+# loss to train on.
 
 # %%
-for name in ["mean_squared_error", "mean_absolute_error", "huber"]:
+for name in ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "huber"]:
     print(inspect.getsource(getattr(losses, name)))
+
+# %%
+targets, predictions = np.array([10.0, 20.0, 30.0]), np.array([12.0, 20.0, 24.0])
+rmse = keras.metrics.RootMeanSquaredError()
+rmse.update_state(targets, predictions)
+print(f"MSE {losses.mean_squared_error(targets, predictions):.2f} (units²)")
+print(f"RMSE {losses.root_mean_squared_error(targets, predictions):.3f}, Keras {rmse.result():.3f}")
 
 # %%
 errors = np.linspace(-4, 4, 201)[:, None]
@@ -119,6 +185,18 @@ axis.grid(alpha=0.3)
 for name in ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]:
     print(inspect.getsource(getattr(losses, name)))
 
+# %% [markdown]
+# The hinge loss wants the score's sign right with a margin: `max(0, 1 - y * score)` for labels
+# y of -1 and 1 (0/1 labels are turned into -1/1 first). A score beyond the margin costs
+# nothing, however far: unlike cross-entropy, it has no probability to be sure of.
+
+# %%
+print(inspect.getsource(losses.hinge))
+scores = np.array([[2.0], [1.0], [0.5], [-0.5], [-2.0]])
+print("hinge for a positive example, score = 2, 1, 0.5, -0.5, -2:")
+print("ours: ", losses.hinge(np.ones_like(scores), scores).round(3))
+print("Keras:", keras.losses.hinge(np.ones_like(scores), scores).numpy().round(3))
+
 # %%
 p = np.array([[1.0], [0.9], [0.5], [0.1], [0.0]])
 print("binary cross-entropy for a positive example, p = 1, 0.9, 0.5, 0.1, 0:")
@@ -134,6 +212,18 @@ for name, targets in [
     print(f"{name:31}  ours {ours.round(4)}  Keras {theirs.round(4)}")
 
 # %% [markdown]
+# **Multilabel.** A photo can hold a cat *and* a dog: each label is its own yes/no question, so
+# each gets its own sigmoid unit, and the loss is binary cross-entropy, averaged over the
+# labels. A softmax would force the labels to share one probability.
+
+# %%
+labels = np.array([[1.0, 0.0, 1.0]])  # cat yes, car no, dog yes
+probabilities = np.array([[0.9, 0.2, 0.6]])  # three sigmoids: they need not add up to 1
+per_label = losses.binary_crossentropy(labels[..., None], probabilities[..., None])
+print("per label:", per_label.round(3), " mean:", per_label.mean(axis=-1).round(4))
+print("Keras:", keras.losses.binary_crossentropy(labels, probabilities).numpy().round(4))
+
+# %% [markdown]
 # ## Conclusion
 # Each activation and loss is a few lines of NumPy, and Keras computes the same numbers. In a
 # model each is one word: `layers.Dense(16, activation="relu")`,
@@ -143,3 +233,5 @@ for name, targets in [
 # ## Exercises
 # 1. Where is tanh's derivative largest, and how large is it? Compare with sigmoid's.
 # 2. Why do integer targets and one-hot targets give the same cross-entropy above?
+# 3. Which function is the maxout of the two pieces x and -x? Check it with
+#    `activations.maxout`, then give it a third piece so that it is flat below 1.

@@ -113,6 +113,14 @@ def swish_derivative(x):
     return s + np.asarray(x, dtype=float) * s * (1 - s)
 
 
+def maxout(x, weights, biases):
+    """A maxout unit: the largest of k linear functions of the input, `max_k(x @ W_k + b_k)`.
+    `weights` (features, units, k) and `biases` (units, k) are learned; k pieces make any
+    convex function piecewise-linear (ReLU is maxout of x and 0)."""
+    pieces = np.einsum("...f,fuk->...uk", np.asarray(x, dtype=float), weights) + biases
+    return pieces.max(axis=-1)
+
+
 def softmax(x, axis=-1):
     """e^x / sum(e^x); subtracting the maximum first changes nothing but prevents overflow."""
     shifted = np.asarray(x, dtype=float) - np.max(x, axis=axis, keepdims=True)

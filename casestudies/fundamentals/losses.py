@@ -18,6 +18,11 @@ def mean_squared_error_gradient(y_true, y_pred):
     return 2 * (np.asarray(y_pred) - y_true) / np.shape(y_pred)[-1]
 
 
+def root_mean_squared_error(y_true, y_pred):
+    """The square root of the MSE: the same minimum, in the target's own units."""
+    return np.sqrt(mean_squared_error(y_true, y_pred))
+
+
 def mean_absolute_error(y_true, y_pred):
     return np.mean(np.abs(np.asarray(y_pred) - y_true), axis=-1)
 

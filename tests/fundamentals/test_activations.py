@@ -100,3 +100,16 @@ def test_tails_are_exact_in_relative_terms_and_never_overflow(name):
         derivatives = getattr(ours, f"{name}_derivative")(INPUTS)
     np.testing.assert_allclose(values, KERAS[name](to_tf(INPUTS)).numpy(), rtol=1e-7, atol=0)
     assert np.isfinite(derivatives).all()
+
+
+def test_maxout_equals_keras_dense_then_max_and_relu_is_one_maxout(rng):
+    x = rng.normal(size=(5, 3))
+    weights, biases = rng.normal(size=(3, 2, 4)), rng.normal(size=(2, 4))  # 2 units, 4 pieces
+    dense = keras.layers.Dense(8, dtype="float64")
+    dense.build((None, 3))
+    dense.set_weights([weights.reshape(3, 8), biases.reshape(8)])
+    theirs = keras.ops.max(keras.ops.reshape(dense(to_tf(x)), (-1, 2, 4)), axis=-1)
+    np.testing.assert_allclose(ours.maxout(x, weights, biases), theirs, atol=FLOAT64_TOLERANCE)
+    # max(x, 0): one unit of two pieces, x and the constant 0
+    as_maxout = ours.maxout(INPUTS[:, None], np.array([[[1.0, 0.0]]]), np.zeros((1, 2)))
+    np.testing.assert_array_equal(as_maxout[:, 0], ours.relu(INPUTS))

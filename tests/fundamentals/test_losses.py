@@ -24,6 +24,15 @@ def test_regression_losses_equal_keras(regression, name):
     )
 
 
+def test_rmse_equals_keras_metric_and_is_in_the_targets_units(regression):
+    y_true, y_pred = regression
+    metric = keras.metrics.RootMeanSquaredError(dtype="float64")
+    metric.update_state(to_tf(y_true.ravel()), to_tf(y_pred.ravel()))
+    all_at_once = ours.root_mean_squared_error(y_true.ravel(), y_pred.ravel())
+    np.testing.assert_allclose(all_at_once, float(metric.result()), rtol=1e-12)
+    assert ours.root_mean_squared_error(np.zeros(3), np.full(3, 2.0)) == 2.0
+
+
 def test_huber_switches_from_squared_to_absolute_at_delta():
     y_true, y_pred = np.zeros((1, 4)), np.array([[0.5, 1.0, 2.0, -3.0]])
     np.testing.assert_allclose(
