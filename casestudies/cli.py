@@ -315,7 +315,7 @@ def build_parser() -> Parser:
     predict.add_argument(
         "--out",
         help="write the predictions to this new CSV file (default: print them); with --samples, "
-        "the new PNG file (default: RUN-samples-seedS.png here)",
+        "the new PNG file (default: RUN-N-samples-seedS.png here)",
     )
     return parser
 
@@ -504,7 +504,13 @@ def command_predict(args) -> None:
         raise KitError("--steps is for a series model's forecasts, with --csv.")
     if args.samples is not None:
         seed = args.seed or 0
-        default = f"{Path(args.run).resolve().name}-samples-seed{seed}.png"
+        default = f"{Path(args.run).resolve().name}-{args.samples}-samples-seed{seed}.png"
+        if args.out is None and Path(default).is_file():  # the same command again
+            print(
+                f"{default} already holds these {args.samples} images (the same seed draws the "
+                f"same ones); --seed {seed + 1} draws others."
+            )
+            return None
         figure_path = new_file(Path(args.out or default), "file", args.run)
         return write_samples(args.run, args.samples, seed, figure_path)
     out = new_file(Path(args.out), "file", args.run) if args.out else None

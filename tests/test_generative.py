@@ -202,6 +202,21 @@ def test_a_generator_draws_new_images_to_a_png_the_same_for_the_same_seed(runs, 
     assert not (tmp_path / "x.png").exists()
 
 
+def test_the_same_samples_command_twice_points_to_its_first_picture(
+    runs, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    gan = str(runs / "gan")
+    assert main(["predict", "--run", gan, "--samples", "5"]) == 0
+    (picture,) = tmp_path.glob("*.png")
+    assert picture.name == "gan-5-samples-seed0.png"
+    written = picture.read_bytes()
+    capsys.readouterr()
+    assert main(["predict", "--run", gan, "--samples", "5"]) == 0
+    assert "gan-5-samples-seed0.png already holds these 5 images" in capsys.readouterr().out
+    assert list(tmp_path.glob("*.png")) == [picture] and picture.read_bytes() == written
+
+
 def test_an_autoencoder_reconstructs_given_images(runs, tmp_path, capsys):
     digits = np.load(load_case("autoencoder").CASE.data_path)["x_test"][:3]
     for index, digit in enumerate(digits):  # grey levels 0-16 drawn as 0-240, 4x the size
