@@ -13,6 +13,7 @@ from casestudies import CASE_STUDIES, load_case
 from utils.case import EXAMPLES, GENERATIVE_TASKS, QUICK_FOLDS, RECIPES, TASKS
 from utils.errors import KitError
 from utils.keras_setup import backend_name
+from utils.report import wrap
 from utils.runs import SearchInterrupted
 
 
@@ -526,7 +527,7 @@ def command_predict(args) -> None:
     else:
         predictions, notes = predict_csv(args.run, args.csv, args.steps)
     for note in notes:
-        print(note, file=sys.stderr)
+        print(wrap(note), file=sys.stderr)
     if out is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
@@ -555,7 +556,7 @@ def write_samples(run_dir, count: int, seed: int, path: Path) -> None:
     figure.savefig(path, dpi=120)
     plt.close(figure)
     for note in notes:
-        print(note)
+        print(wrap(note))
     print(f"Wrote {count} new images to {path}")
 
 

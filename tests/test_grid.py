@@ -35,6 +35,9 @@ def test_a_quick_grid_search_uses_the_folds_asked_for(workdir, capsys):
     assert [line.split(":")[0] for line in out.splitlines() if line.startswith("  fit ")] == [
         f"  fit {done}/6" for done in range(1, 7)
     ]
+    # The best and the default retrain as a run trains: its validation rows held back.
+    retraining = " ".join(out[out.index("Retraining the best") :].split())
+    assert "the default on the 112 training rows (23 held back to choose the epoch" in retraining
 
 
 @pytest.mark.parametrize("name", SUPERVISED)

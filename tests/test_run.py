@@ -60,6 +60,16 @@ def test_run_prints_a_metrics_table_with_the_baseline_and_the_peers(workdir, cap
     assert "does not beat" in out and "logistic regression" in out
 
 
+def test_a_run_prints_its_progress_and_results_within_80_columns(workdir, capsys):
+    assert main(["run", "air_quality", "--epochs", "10"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    progress = [line for line in lines if line.startswith("air_quality: epoch ")]
+    assert len(progress) == 10 and progress[-1].startswith("air_quality: epoch 10/10  loss ")
+    assert "(val " in progress[-1] and "  mae " in progress[-1]
+    too_wide = [line for line in lines if len(line) >= 80]
+    assert too_wide == [] and any("keeping epoch" in line for line in lines)
+
+
 @pytest.mark.parametrize("name", ["diabetes", "air_quality"])
 def test_the_peers_are_scored_on_the_runs_own_training_and_test_rows(quick_runs, name):
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor

@@ -164,7 +164,7 @@ def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
 
     assert main(["tune", "iris", "--resume", str(search_dir), "--quiet"]) == 0
     out = capsys.readouterr().out
-    done = int(re.search(r"random search, (\d) trials done, (\d) left", out).group(1))
+    done = int(re.search(r"Random search: (\d) trials done, (\d) left", out).group(1))
     assert "Reloading Tuner" not in out  # Keras Tuner's own line: the kit says it in words
     assert 1 <= done <= 2
     trials = pd.read_csv(search_dir / "trials.csv")
@@ -259,7 +259,7 @@ def test_distributed_search_on_loopback_completes_every_trial(workdir):
     search_dir = only(workdir / "searches", "iris-random-*")
     trials = pd.read_csv(search_dir / "trials.csv")
     assert len(trials) == 3 and set(trials["status"]) == {"completed"}
-    assert any(line.startswith("Best trial") for line in lines)
+    assert any(line.startswith("Best: trial ") for line in lines)
     load_run(only(search_dir, "best_model-*"))
 
 
@@ -283,7 +283,8 @@ def test_distributed_options_are_explicit(workdir, argv, expected, capsys):
 def test_a_trial_is_shown_with_only_the_layers_its_model_has_and_numbers_as_typed():
     import keras_tuner
 
-    from utils.trials import searched_values, shown
+    from utils.search import shown
+    from utils.trials import searched_values
 
     hp = keras_tuner.HyperParameters()
     hp.Int("hidden_layers", 1, 3, default=1)

@@ -390,7 +390,7 @@ def test_a_resume_takes_over_a_stale_lock_adds_trials_and_keeps_every_report(
     assert main(["tune", "iris", "--resume", str(search_dir), "--max-trials", "3", "--quiet"]) == 0
     output = capsys.readouterr()
     assert "which is no longer running" in output.err and "taking the search over" in output.err
-    assert "random search, 2 trials done, 1 left" in output.out
+    assert "Random search: 2 trials done, 1 left" in output.out
     assert not lock.exists()
     assert json.loads((search_dir / "search.json").read_text())["max_trials"] == 3
     assert len(pd.read_csv(search_dir / "trials.csv")) == 3

@@ -14,6 +14,7 @@ from utils.case import QUICK_EPOCHS, CaseStudy, Recipe
 from utils.data import Dataset, load_dataset
 from utils.errors import KitError
 from utils.preprocessing import Preprocessor, count_test_rows_in_train, split
+from utils.report import wrap
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,7 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
         if warning := data.leakage_warning(case.metric):
             notes.append(warning)
         for note in notes:
-            say(note)
+            say(wrap(note))
         trained = train_and_evaluate(
             build_model, data, run_plan, progress_label=None if settings.quiet else case.name
         )

@@ -247,7 +247,6 @@ def grid_search(
     best_params = search.cv_results_["params"][search.best_index_]
     best_hp = best_params["model__model_kwargs"]["hyperparameters"]
     best_fit = {name: best_params["model__fit_kwargs"][name] for name in FIT_SETTINGS}
-    say(f"Best: {shown(best_hp | best_fit)}; retraining it on all {rows} training rows")
     best_plan, best, default = best_beside_default(
         case, setup, settings, best_hp, best_fit, defaults, "grid best", say
     )

@@ -3,6 +3,12 @@
 import math
 import textwrap
 
+WIDTH = 79  # an 80-column terminal; a projector's large font leaves no more
+
+
+def wrap(text: str) -> str:
+    return textwrap.fill(text, width=WIDTH)
+
 
 def format_value(value) -> str:
     if value is None:
@@ -161,11 +167,14 @@ def run_summary(
         training += f", keeping epoch {metrics['best_epoch']}'s weights (lowest validation loss)"
     return "\n".join(
         [
-            f"\n{title}: {metrics['n_train']} training {examples}, "
-            f"{metrics['n_test']} test {examples}, " + training,
+            "\n"
+            + wrap(
+                f"{title}: {metrics['n_train']} training {examples}, "
+                f"{metrics['n_test']} test {examples}, " + training
+            ),
             metrics_table(metrics, METRIC_KEYS[metrics["task"]]),
-            *(textwrap.fill(note, width=100) for note in metrics.get("notes", [])),
-            textwrap.fill(verdict(metrics, metric, why), width=100),
+            *(wrap(note) for note in metrics.get("notes", [])),
+            wrap(verdict(metrics, metric, why)),
             f"Saved to {run_dir}\n",
         ]
     )

@@ -5,15 +5,14 @@ training rows). After it: the best configuration retrained on the whole training
 tested beside the default model, the naive baseline and the classic peers.
 """
 
-import textwrap
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from utils import experiment
+from utils import experiment, training
 from utils.evaluation import METRIC_KEYS
 from utils.hyperparameters import model_builder
-from utils.report import format_table, side_by_side, verdict
+from utils.report import format_table, side_by_side, verdict, wrap
 
 
 @dataclass
@@ -29,7 +28,7 @@ def prepare(case, build_model, settings: experiment.Settings, say=print) -> Sear
     notes, data = experiment.prepare_data(run_plan)
     for note in notes + [data.leakage_warning(case.metric)]:
         if note:
-            say(note)
+            say(wrap(note))
     return SearchSetup(run_plan, data, model_builder(build_model, data.preprocessor))
 
 
@@ -49,8 +48,14 @@ def with_training(setup: SearchSetup, epochs: int, batch_size: int) -> experimen
 
 def best_beside_default(case, setup, settings, best_hp: dict, best_fit, default_fit, label, say):
     """The best configuration and the default model, each trained on the whole training split
-    and tested, then their test metrics side by side with the baseline's: (best plan, best,
-    default)."""
+    (as a run trains, holding back its validation rows) and tested, then their test metrics
+    side by side with the baseline's: (best plan, best, default)."""
+    rows = len(setup.data.y_train)
+    held_back = training.validation_rows(rows, setup.plan.validation_split)
+    rows_said = f"the {rows} training rows" + (
+        f" ({held_back} held back to choose the epoch, as a run does)" if held_back else ""
+    )
+    say(wrap(f"Retraining the best ({shown(best_hp | best_fit)}) and the default on {rows_said}"))
     trained = {}
     for name, hyperparameters, fit in (("best", best_hp, best_fit), ("default", None, default_fit)):
         plan = with_training(setup, fit["epochs"], fit["batch_size"])
@@ -69,7 +74,7 @@ def best_beside_default(case, setup, settings, best_hp: dict, best_fit, default_
     columns |= {default.metrics.get("baseline_name", "baseline"): default.metrics["baseline"]}
     columns |= peers
     say(side_by_side(columns, METRIC_KEYS[setup.data.preprocessor.task]))
-    say(textwrap.fill(verdict(best.metrics, case.metric, case.why_peers_win), width=100))
+    say(wrap(verdict(best.metrics, case.metric, case.why_peers_win)))
     return best_plan, best, default
 
 

@@ -17,6 +17,7 @@ GAN) has that step called for each batch instead. On other backends the kit runs
 """
 
 import math
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import numpy as np
 
 from utils import runs
 from utils.keras_setup import import_keras
+from utils.report import format_value
 
 keras = import_keras()
 
@@ -62,6 +64,17 @@ class StopWhenAsked(keras.callbacks.Callback):
             runs.raise_interrupt(runs.stop_requested, None)
 
 
+def progress_values(logs: dict) -> str:
+    """`loss 0.541 (val 0.604)  accuracy 0.809 (val 0.812)`: each metric beside its validation
+    value, so a line fits an 80-column terminal."""
+    names = sorted((name for name in logs if not name.startswith("val_")), key="loss".__ne__)
+    return "  ".join(
+        f"{name} {format_value(float(logs[name]))}"
+        + (f" (val {format_value(float(logs['val_' + name]))})" if "val_" + name in logs else "")
+        for name in names
+    )
+
+
 class EpochProgress(keras.callbacks.Callback):
     """One line of progress: redrawn in place on a terminal, every tenth of the run elsewhere."""
 
@@ -74,15 +87,11 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         done = (epoch + 1) * self.epochs_per_call
-        values = "  ".join(
-            f"{name} {value:.4f}"
-            for name, value in sorted(
-                (logs or {}).items(), key=lambda item: item[0].removeprefix("val_") != "loss"
-            )
-        )
-        line = f"{self.label}: epoch {done}/{self.epochs}  {values}"
-        if self.in_place:
-            self.stream.write("\r" + line.ljust(100) + ("\n" if done == self.epochs else ""))
+        line = f"{self.label}: epoch {done}/{self.epochs}  {progress_values(logs or {})}"
+        if self.in_place:  # a line longer than the terminal would wrap, and \r not redraw it
+            width = shutil.get_terminal_size().columns - 1
+            end = "\n" if done == self.epochs else ""
+            self.stream.write("\r" + line[:width].ljust(width) + end)
         elif done % self.every < self.epochs_per_call or done == self.epochs:
             self.stream.write(line + "\n")
         self.stream.flush()
@@ -92,9 +101,14 @@ class EpochProgress(keras.callbacks.Callback):
             self.stream.write("\n")
 
 
+def validation_rows(rows: int, validation_split: float) -> int:
+    """How many of `rows` Keras's `validation_split` holds back, by Keras's own arithmetic."""
+    return rows - math.floor(rows * (1.0 - validation_split))
+
+
 def hold_out_validation(X: np.ndarray, y: np.ndarray, validation_split: float):
     """The last `validation_split` of the rows, exactly as Keras's `validation_split` takes them."""
-    count = len(X) - math.floor(len(X) * (1.0 - validation_split))  # Keras's own arithmetic
+    count = validation_rows(len(X), validation_split)
     if count == 0:
         return (X, y), None
     return (X[:-count], y[:-count]), (X[-count:], y[-count:])

@@ -8,7 +8,7 @@ import pandas as pd
 
 from utils import runs, saving
 from utils.errors import KitError
-from utils.search import best_beside_default, print_table, shown
+from utils.search import best_beside_default, print_table
 
 
 def direction(objective: str) -> str:
@@ -80,10 +80,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
         )
     best_trial = tuner.oracle.trials[completed.iloc[0]["trial"]]
     best_hp = searched_values(best_trial.hyperparameters)
-    say(
-        f"Best trial {best_trial.trial_id}: {shown(best_hp)}; "
-        f"retraining it on all {len(setup.data.y_train)} training rows"
-    )
+    say(f"Best: trial {best_trial.trial_id}")
     fit = {"epochs": record["epochs"], "batch_size": record["batch_size"]}
     trial_plan, best, default = best_beside_default(
         case, setup, settings, best_hp, fit, fit, "tuned", say
@@ -104,7 +101,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
         )
     best_dir = run.final
     runs.write_json(search_dir / "comparison.json", {**session, "best_model": best_dir.name})
-    say(f"Saved to {search_dir} (best model: {best_dir})")
+    say(f"Saved to {search_dir}\nBest model: {best_dir}")
     return {
         "search_dir": search_dir,
         "best_dir": best_dir,

@@ -7,6 +7,7 @@ NaN fails and is never chosen. The trials can run in a chief and workers (`utils
 
 import contextlib
 import io
+import textwrap
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from utils.case import QUICK_SEARCH_EPOCHS, QUICK_TRIALS
 from utils.errors import KitError
 from utils.hyperparameters import search_space
 from utils.keras_setup import import_keras, seed_everything
+from utils.report import WIDTH
 from utils.search import prepare, shown
 from utils.training import hold_out_validation, train
 from utils.trials import direction, report, searched_values
@@ -68,10 +70,10 @@ class CaseHyperModel(keras_tuner.HyperModel):
                 "diverged: the loss became NaN or infinite (learning rate too high?)"
             )
         best = int(np.argmin(scores) if direction(self.objective) == "min" else np.argmax(scores))
-        self.say(
-            f"  trial: {values} -> {self.objective} {scores[best]:.4f} "
-            f"({training.fit_seconds:.1f} s)"
+        line = (
+            f"trial: {values} -> {self.objective} {scores[best]:.4f} ({training.fit_seconds:.1f} s)"
         )
+        self.say(textwrap.fill(line, WIDTH, initial_indent="  ", subsequent_indent="    "))
         return {name: float(series[best]) for name, series in history.items() if name != "epoch"}
 
 
@@ -253,7 +255,7 @@ def _search(case, setup, settings, kind, record, search_dir, workers, worker_com
             0, distributed.search_trials(kind, record["max_trials"], record["epochs"]) - done
         )
         left = f"at most {left} left" if kind == "hyperband" else f"{left} left"
-        say(f"Search folder {search_dir}: {kind} search, {done} trials done, {left}")
+        say(f"Search folder {search_dir}\n{kind.capitalize()} search: {done} trials done, {left}")
         trials = distributed.hyperband_trials(record["epochs"])
         if kind == "hyperband" and done == 0 and trials > HYPERBAND_MANY_TRIALS:
             say(
