@@ -571,3 +571,26 @@ def test_the_keras_tuner_notebook_searches_air_qualitys_space():
             notebook, kit = build_model(notebook_hp), air_quality.build_model(kit_hp)
             assert model_description(notebook) == model_description(kit), configuration
             assert space(notebook_hp) == space(kit_hp), configuration
+
+
+def test_the_keras_tuner_notebook_retrains_its_models_as_tune_does():
+    from utils.experiment import Settings
+    from utils.keras_setup import import_keras
+
+    class Recording:
+        def fit(self, *args, **kwargs):
+            self.fit_kwargs = kwargs
+
+    air_quality = load_case("air_quality")
+    namespace = {"keras": import_keras(), "build_model": lambda hp: Recording(), "seed": 0}
+    namespace |= {"X_train": None, "y_train": None, "num_epochs": 100, "batch_size": 8}
+    retrain = notebook_function("keras_tuner_search", "train_as_the_case_does", namespace)
+    fit = retrain(None).fit_kwargs
+    (keep_best,) = fit["callbacks"]
+    assert (keep_best.monitor, keep_best.patience, keep_best.restore_best_weights) == (
+        "val_loss",
+        air_quality.CASE.kit.patience,
+        True,
+    )
+    assert fit["validation_split"] == Settings.validation_split
+    assert (fit["epochs"], fit["batch_size"]) == (100, 8)  # the notebook's parameters
