@@ -169,7 +169,7 @@ def test_run_prints_the_table_with_the_reference_column(runs, capsys, tmp_path):
     assert main(["run", "autoencoder", "--quick", "--quiet", "--out", str(tmp_path / "ae")]) == 0
     out = capsys.readouterr().out
     assert "mean image" in out and "pca" in out and "test images" in out
-    assert "1437 training images, 360 test images" in out
+    assert "1437 training images, 360 test images" in " ".join(out.split())  # lines wrap at 79
     # Same seed, same numbers (the fit time aside).
     again, first = (read(path, "metrics.json") for path in (tmp_path / "ae", runs / "autoencoder"))
     for numbers in (again, first):

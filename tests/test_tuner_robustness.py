@@ -401,3 +401,25 @@ def test_a_resume_takes_over_a_stale_lock_adds_trials_and_keeps_every_report(
         assert "tuned" in json.loads((best_model / "comparison.json").read_text())
     latest = json.loads((search_dir / "comparison.json").read_text())
     assert latest["best_model"] == best_models[-1].name
+
+
+def test_a_ctrl_c_while_keras_tuner_saves_a_trial_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    import keras_tuner
+
+    from utils import tuner  # noqa: F401  (makes Keras Tuner's saves whole-or-nothing)
+
+    trial = keras_tuner.engine.trial.Trial(keras_tuner.HyperParameters(), trial_id="0")
+    fname = tmp_path / "trial.json"
+    trial.save(str(fname))
+    trial.status = "COMPLETED"
+
+    def interrupted(self, text):
+        Path.write_bytes(self, text[:10].encode())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trial.save(str(fname))
+    monkeypatch.undo()
+    assert keras_tuner.engine.trial.Trial.load(str(fname)).status == "RUNNING"
+    assert [path.name for path in tmp_path.iterdir()] == ["trial.json"]

@@ -309,4 +309,16 @@ class RunFolder:
 
 
 def write_json(path: Path, values: dict) -> None:
-    path.write_text(json.dumps(values, indent=2, sort_keys=False, default=str) + "\n")
+    write_atomically(path, json.dumps(values, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_atomically(path, text: str) -> None:
+    """Writes a file whole or not at all: a Ctrl-C mid-write leaves the old file, not an empty
+    one that a resumed search cannot read."""
+    path = Path(path)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # chief and workers apart
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

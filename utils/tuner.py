@@ -7,6 +7,7 @@ NaN fails and is never chosen. The trials can run in a chief and workers (`utils
 
 import contextlib
 import io
+import json
 import textwrap
 import warnings
 from dataclasses import replace
@@ -26,6 +27,17 @@ from utils.trials import direction, report, searched_values
 
 import_keras()
 import keras_tuner  # noqa: E402  (after the quiet Keras import)
+
+
+# Keras Tuner saves a trial's and the oracle's state by truncating the file and writing it:
+# a Ctrl-C in between left an empty trial.json that --resume could not read.
+def _save_json_whole(path, obj):
+    text = json.dumps(obj)
+    runs.write_atomically(path, text)
+    return text  # as Keras Tuner's own save_json does
+
+
+keras_tuner.src.utils.save_json = _save_json_whole
 
 # Hyperband continues a trial from its parent's weights with a fresh optimizer, as intended.
 warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
