@@ -1,8 +1,9 @@
 """
 Title: Denoising autoencoder: clean digits out of noisy ones
 Description: The autoencoder of `autoencoder`, trained to rebuild the clean digit from a noisy
-copy. It never sees a clean input, only clean targets, so it must learn what a digit looks
-like rather than copy pixels.
+copy. It trains on noisy inputs and clean targets, so it must learn what a digit looks like
+rather than copy pixels. (Its validation loss is on clean inputs: Keras turns `GaussianNoise`
+off outside training.)
 
 The data are scikit-learn's digits (data/digits.npz), grey levels in [0, 1]. Noise is Gaussian
 with standard deviation NOISE = 0.5 (on a scale where full ink is 1): a `GaussianNoise` layer

@@ -74,7 +74,8 @@ def build_model(hp, num_features=7):
 
     activation = hp.Choice("activation", ["relu", "tanh"], default="tanh")
     weight_decay = hp.Choice("weight_decay", [0.0, 1e-3, 1e-2, 3e-2], default=1e-2)
-    # Each layer adds weight_decay * (sum of its squared kernel weights) to the loss.
+    # Each layer adds weight_decay * (sum of its squared kernel weights) to the loss: L2
+    # regularisation, not the optimizers' decoupled `weight_decay=` (with Adam they differ).
     decay = keras.regularizers.l2(weight_decay) if weight_decay else None
     hidden_layers = hp.Int("hidden_layers", 1, 3, default=2)
     model = keras.Sequential()

@@ -27,7 +27,7 @@ from utils.keras_setup import import_keras
 keras = import_keras()  # `import keras`, without TensorFlow's start-up lines
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 
 # %% tags=["parameters"]
 x_range = 5.0
@@ -79,7 +79,8 @@ for name in names[1:]:
 
 # %% [markdown]
 # ## PReLU: a slope that is learned
-# Leaky ReLU's slope for negative inputs is fixed (Keras's default: 0.2). PReLU's is a weight
+# Leaky ReLU's slope for negative inputs is fixed (`keras.activations.leaky_relu`'s default is
+# 0.2, the `keras.layers.LeakyReLU` layer's 0.3: say which you mean). PReLU's is a weight
 # of the layer, one per unit, learned like any other. In Keras it is a layer,
 # `keras.layers.PReLU`, not an `activation=` name; its slope starts at 0 (a ReLU) unless told.
 
@@ -177,13 +178,31 @@ axis.legend()
 axis.grid(alpha=0.3)
 
 # %% [markdown]
-# Cross-entropy grows without bound as the predicted probability of the true class goes to 0;
-# Keras clips probabilities to [1e-7, 1 - 1e-7] so a certain, wrong prediction costs
-# -log(1e-7) ≈ 16.1 instead of infinity (`EPSILON` is 1e-7):
+# Cross-entropy grows without bound as the predicted probability of the true class goes to 0.
+# Given probabilities, Keras clips them to [1e-7, 1 - 1e-7], so a certain, wrong prediction
+# costs -log(1e-7) ≈ 16.1 instead of infinity (`EPSILON` is 1e-7), and ours do the same:
 
 # %%
 for name in ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]:
     print(inspect.getsource(getattr(losses, name)))
+
+# %% [markdown]
+# Inside a model whose last layer is a sigmoid or a softmax, Keras on TensorFlow does better:
+# it takes the scores that went into that layer (the **logits**) and computes the loss from
+# them, with no clipping. A neuron whose score is 40 for a row of class 0 predicts 1.0 (in
+# float32); given that probability, the loss is capped near 16, but the model's own loss is
+# the whole 40, so training still pushes the score down as hard as the mistake deserves.
+# `from_logits=True` asks for the same when the last layer has no activation.
+
+# %%
+confident = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, activation="sigmoid")])
+confident.layers[0].set_weights([np.array([[1.0]]), np.array([0.0])])  # score = input
+confident.compile(loss="binary_crossentropy")
+x_row, y_row = np.array([[40.0]]), np.array([[0.0]])
+probability = confident.predict(x_row, verbose=0)
+print("predicted probability:", probability[0, 0])
+print("loss from that probability:", float(keras.losses.binary_crossentropy(y_row, probability)[0]))
+print("the model's own loss:", confident.evaluate(x_row, y_row, verbose=0))
 
 # %% [markdown]
 # The hinge loss wants the score's sign right with a margin: `max(0, 1 - y * score)` for labels

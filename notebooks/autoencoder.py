@@ -46,7 +46,7 @@ from utils import exercises, plots
 from utils.generative import judge
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]

@@ -33,7 +33,7 @@ import tensorflow as tf
 from keras import layers
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 
 # %% tags=["parameters"]
 depth = 10
@@ -73,6 +73,10 @@ print(f"GradientTape: dL/dw1 = {float(tape_dw1):.4f}, dL/dw2 = {float(tape_dw2):
 
 # %% [markdown]
 # ## The same, for a whole MLP
+# **Forward propagation** takes a batch X through the layers, input to output: each dense
+# layer computes h = φ(XW + b), and its h is the next layer's X. The operations form a
+# **computational graph** (matrix product, addition, activation, ..., loss); the tape above
+# records it, and backpropagation walks it from the loss back to every weight.
 # `MLP.forward` keeps each layer's input and pre-activation; `MLP.backward` walks the layers
 # in reverse: dz = upstream · φ'(z), dW = inputᵀ dz, db = Σ dz, and the upstream gradient for
 # the layer below is dz Wᵀ.
@@ -183,30 +187,41 @@ for name in [
 
 # %% [markdown]
 # The initialiser decides whether a deep network can start learning. Ten layers of 32 units,
-# in Keras, with three initialisers: the gradient each layer's weights receive on one batch.
+# in Keras, with four initialisers: the gradient each layer's weights receive on one batch.
 # With too small a spread (`"random_normal"`, a fixed standard deviation of 0.05) the signal
 # shrinks at every layer on the way forward, so every layer's gradient is tiny, even with
-# ReLU; `"he_normal"` keeps both steady.
+# ReLU. With too large a spread (a standard deviation of 1) each ReLU layer multiplies its
+# input's size by about √(32 / 2) = 4: after ten layers the scores are in the millions (4¹⁰ ≈
+# 10⁶), and every layer's gradient is as large: **exploding gradients**. `"he_normal"` keeps
+# the signal steady.
 
 # %%
 X_deep = rng.normal(size=(64, 32))
 y_deep = (X_deep[:, 0] > 0).astype("float32")[:, None]
+# A configuration, not a `keras.initializers.RandomNormal(stddev=1.0)` object: each layer builds
+# its own initializer from it. One unseeded object shared by ten layers gives them all the same
+# weights.
+too_large = {"class_name": "RandomNormal", "config": {"stddev": 1.0}}
+
+
+def deep_network(activation, kernel_initializer):
+    keras.utils.set_random_seed(seed)
+    hidden = [
+        layers.Dense(32, activation=activation, kernel_initializer=kernel_initializer)
+        for _ in range(depth)
+    ]
+    return keras.Sequential([keras.Input((32,)), *hidden, layers.Dense(1, activation="sigmoid")])
+
+
 settings = {
     "sigmoid, glorot_uniform": ("sigmoid", "glorot_uniform"),
     "relu, random_normal": ("relu", "random_normal"),
+    "relu, standard deviation 1": ("relu", too_large),
     "relu, he_normal": ("relu", "he_normal"),
 }
 norms = {}
 for label, (activation, kernel_initializer) in settings.items():
-    keras.utils.set_random_seed(seed)
-    deep_model = keras.Sequential(
-        [keras.Input((32,))]
-        + [
-            layers.Dense(32, activation=activation, kernel_initializer=kernel_initializer)
-            for _ in range(depth)
-        ]
-        + [layers.Dense(1, activation="sigmoid")]
-    )
+    deep_model = deep_network(activation, kernel_initializer)
     with tf.GradientTape() as tape:
         deep_loss = keras.losses.BinaryCrossentropy()(y_deep, deep_model(X_deep))
     kernels = [layer.kernel for layer in deep_model.layers]
@@ -214,11 +229,28 @@ for label, (activation, kernel_initializer) in settings.items():
 figure = gradient_norms_figure(norms, title="Ten layers in Keras: the initialiser decides")
 
 # %% [markdown]
+# ## Exploding gradients and clipping
+# With gradients that large, one step of SGD moves the weights far beyond their size, and the
+# loss becomes infinite, then NaN. Besides a better initialisation, the remedy is **gradient
+# clipping**: `clipnorm=1.0` rescales each weight's gradient whose norm is above 1 down to 1,
+# keeping its direction (`global_clipnorm` does it for all the gradients together). The same
+# too-large start, trained for 5 epochs without and with it:
+
+# %%
+for clipnorm in [None, 1.0]:
+    model = deep_network("relu", too_large)
+    optimizer = keras.optimizers.SGD(learning_rate=0.01, clipnorm=clipnorm)
+    model.compile(optimizer=optimizer, loss="binary_crossentropy")
+    history = model.fit(X_deep, y_deep, epochs=5, batch_size=64, verbose=0)
+    print(f"clipnorm={clipnorm}: loss per epoch", [f"{v:.3g}" for v in history.history["loss"]])
+
+# %% [markdown]
 # ## Conclusion
 # Backpropagation is the chain rule, one layer at a time, and our NumPy gradients are
-# TensorFlow's. Deep stacks of sigmoids starve their first layers of gradient; all-zero
-# weights never break the symmetry between units; Glorot (tanh, sigmoid) and He (ReLU) keep
-# the signal's size steady through the layers. In Keras each is one `kernel_initializer=`.
+# TensorFlow's. Deep stacks of sigmoids starve their first layers of gradient, and weights
+# drawn too large make every gradient explode; all-zero weights never break the symmetry
+# between units; Glorot (tanh, sigmoid) and He (ReLU) keep the signal's size steady through
+# the layers. In Keras each is one `kernel_initializer=`, and clipping one `clipnorm=`.
 #
 # ## Exercises
 # 1. Change `w1` and rerun the first cells: when is dL/dw1 largest? (Look at σ'(z1).)

@@ -39,7 +39,7 @@ keras = import_keras()  # `import keras`, without TensorFlow's start-up lines
 from keras import layers
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 
 # %% tags=["parameters"]
 digit_index = 0  # which of scikit-learn's bundled 8x8 digits to draw
@@ -88,10 +88,12 @@ print(feature_map[0, :, :, 0])
 
 # %% [markdown]
 # ## The output's shape: padding and stride
-# With `padding="valid"` (no padding) a window of k cells fits floor((n − k) / s) + 1 times
-# along n cells with stride s. With `padding="same"`, Keras adds zeros so that the output
-# has ceil(n / s) cells: all n for stride 1. It pads (ceil(n/s) − 1)·s + k − n cells in total,
-# the odd one, if any, on the bottom or right:
+# The course's formula: a window of k cells, moved s cells at a time along n cells with p
+# zeros added at each end, fits floor((n + 2p − k) / s) + 1 times. Keras does not take p: it
+# takes `padding`. With `padding="valid"` (p = 0) that is floor((n − k) / s) + 1. With
+# `padding="same"`, Keras adds zeros so that the output has ceil(n / s) cells: all n for
+# stride 1. It pads (ceil(n/s) − 1)·s + k − n cells in total, the odd one, if any, on the
+# bottom or right:
 
 # %%
 print(inspect.getsource(output_size))

@@ -10,7 +10,7 @@
 # # Denoising autoencoder: clean digits out of noisy ones
 #
 # Can a network clean a noisy digit? A **denoising autoencoder** is an autoencoder trained to
-# rebuild the *clean* image from a *noisy* copy of it. It never sees a clean input, only clean
+# rebuild the *clean* image from a *noisy* copy of it. It trains on noisy inputs and clean
 # targets, so it cannot copy pixels: it must learn what a digit looks like.
 #
 # The data are scikit-learn's handwritten digits (`data/digits.npz`): 1,437 training and 360
@@ -45,7 +45,7 @@ from utils import exercises, plots
 from utils.generative import judge
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]
@@ -102,8 +102,9 @@ plt.show()
 # The code is a dense layer of 32 ReLU units, named `"code"`: more numbers than the 16 of the
 # plain autoencoder, since the noise, not the bottleneck, is what stops it copying its input.
 # Its sparse variant adds an **activity regularizer** to the code: an L1 penalty, `sparsity`
-# times the sum of the code's absolute values, added to the loss. It pushes most code units to
-# exactly 0 (ReLU makes 0 easy to reach) for any one digit.
+# times the sum of the code's absolute values (Keras 3 divides it by the batch size, so it is
+# per image), added to the loss. It pushes most code units to exactly 0 (ReLU makes 0 easy to
+# reach) for any one digit.
 
 
 # %%
@@ -138,6 +139,9 @@ model.summary()
 # ## Train
 # Both models, the plain one and the sparse one, with the course's recipe: a plain `fit` for
 # 100 epochs, batches of 32, the last 20% of the training images held back for validation.
+# Keras turns `GaussianNoise` off outside training, so the validation loss is measured on
+# *clean* inputs: it says how well the model rebuilds a clean digit, not how well it cleans a
+# noisy one (the test below adds the noise itself to measure that).
 
 # %%
 history = model.fit(
@@ -160,10 +164,10 @@ sparse_history = sparse_model.fit(
 )
 curves = pd.DataFrame(
     {
-        "denoising": history.history["loss"],
-        "denoising (validation)": history.history["val_loss"],
-        "sparse": sparse_history.history["loss"],
-        "sparse (validation)": sparse_history.history["val_loss"],
+        "denoising (noisy inputs)": history.history["loss"],
+        "denoising (validation, clean inputs)": history.history["val_loss"],
+        "sparse (noisy inputs)": sparse_history.history["loss"],
+        "sparse (validation, clean inputs)": sparse_history.history["val_loss"],
     },
     index=np.arange(1, len(history.epoch) + 1),
 )
@@ -280,7 +284,7 @@ for sigma, images in ((noise, noisy_test), (light_noise, light_noisy_test)):
 # this notebook does, so its trained numbers should come out the same as this notebook's, or
 # very close; the noisy input's and PCA's are the same to the last digit (the tests check
 # those). Without `--recipe course` it trains up to 500 epochs in the kit's faster loop and
-# keeps the epoch with the lowest validation loss.
+# keeps the epoch with the lowest validation loss (on clean inputs, as above).
 
 # %%
 from casestudies.cli import main

@@ -54,7 +54,7 @@ from utils import exercises
 from utils.preprocessing import count_test_rows_in_train
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]
@@ -137,10 +137,12 @@ pd.DataFrame({"mean": scaler.mean_, "standard deviation": scaler.scale_}, index=
 # the metric to report.
 #
 # Two choices differ from the course's model, which has ReLU units and nothing else:
-# - **Weight decay.** `kernel_regularizer=keras.regularizers.l2(0.01)` adds 0.01 times the sum
-#   of a layer's squared weights to the loss, so training pays for every large weight. 425
-#   training rows are few for the network's 273 weights: without a penalty it soon fits their
-#   noise.
+# - **Weight decay (L2 regularisation).** `kernel_regularizer=keras.regularizers.l2(0.01)`
+#   adds 0.01 times the sum of a layer's squared weights to the loss, so training pays for
+#   every large weight. 425 training rows are few for the network's 273 weights: without a
+#   penalty it soon fits their noise. (Keras's optimizers also take a `weight_decay=` argument:
+#   that shrinks the weights directly at each step, which with Adam is not the same thing.
+#   The course's term is L2 regularisation, and this is it.)
 # - **tanh units.** Near zero, where the decay keeps the weights, tanh is almost a straight
 #   line, so the network stays close to logistic regression unless the data pay for a curve.
 #   (ReLU units under the same decay did worse; try it in the exercise.)

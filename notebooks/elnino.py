@@ -45,7 +45,7 @@ from casestudies import elnino
 from utils import exercises, plots
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]

@@ -49,7 +49,7 @@ from casestudies import fashion
 from utils import exercises, plots
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]
@@ -313,6 +313,36 @@ results = pd.DataFrame(results).T
 results.sort_values("accuracy", ascending=False).round(3)
 
 # %% [markdown]
+# ## Data augmentation
+# Another way to fight overfitting, and the one that suits images: show the network new
+# versions of its training images, mirrored or shifted a little, that keep their label (a
+# mirrored trouser is still a trouser). Keras does it with layers: `RandomFlip` and
+# `RandomTranslation` change each image at random in training and do nothing when the model
+# predicts. Here are six training images (top) and two random draws of the same six:
+
+# %%
+augment = keras.Sequential(
+    [
+        keras.layers.RandomFlip("horizontal", seed=seed),
+        keras.layers.RandomTranslation(height_factor=0.1, width_factor=0.1, seed=seed),
+    ]
+)
+originals = X_train[:6]
+draws = [originals] + [
+    keras.ops.convert_to_numpy(augment(originals, training=True)) for _ in range(2)
+]
+fig, axes = plt.subplots(len(draws), len(originals), figsize=(9, 4.8))
+for row, images in zip(axes, draws):
+    for axis, image in zip(row, images):
+        axis.imshow(image[..., 0], cmap="gray", vmin=0, vmax=1)
+        axis.axis("off")
+fig.suptitle("Training images, then two random flips and shifts of each")
+plt.show()
+
+# %% [markdown]
+# To train with it, put `augment` first in the model, after the `Input` (exercise 4): every
+# epoch then sees different versions of the same 8,000 images.
+#
 # ## Conclusion
 # The CNN beats the dense network and logistic regression on the same images, with about as
 # many weights as the dense network. Both of those see an image as 784 unrelated numbers: move
@@ -357,6 +387,9 @@ exit_status = main(command)
 #    weights before you read `model.summary()`. Train it: is it better?
 # 3. **Look at the shirts.** Show ten test shirts (class 6) the CNN got wrong, with
 #    `plt.imshow` and what it predicted. Would you have got them right?
+# 4. **Augmentation.** Build the CNN again with `augment` as its first layer after the `Input`,
+#    and train it for twice the epochs. Does its validation loss turn up later? Is its test
+#    accuracy better? Which flips would be wrong for digits, where a mirrored 2 is no 2?
 
 # %% tags=["exercise"]
 keras.utils.set_random_seed(seed)

@@ -19,13 +19,14 @@
 # test images of 8×8 grey levels from 0 to 16.
 #
 # **You will learn to:** write a Keras model with **its own `train_step`** that trains two
-# networks, each with its own optimizer (after keras-io's
-# [DCGAN example](https://keras.io/examples/generative/dcgan_overriding_train_step/)); keep
-# samples as training goes on with a Keras **callback**; read a GAN's two losses, which do not
-# fall as a classifier's do; and judge the new digits instead: a classifier reads 500 of them,
-# beside images of independent pixels (the baseline), a Gaussian over PCA codes (the peer) and
-# the real test digits, and we count the digits among them (a **collapsed** GAN makes only a
-# few).
+# networks, each with its own optimizer (the `train_step` of keras-io's [DCGAN
+# example](https://keras.io/examples/generative/dcgan_overriding_train_step/); a DCGAN's two
+# networks are convolutional, ours are dense, which 8×8 digits allow: exercise 4 makes it a
+# DCGAN); keep samples as training goes on with a Keras **callback**; read a GAN's two
+# losses, which do not fall as a classifier's do; and judge the new digits instead: a
+# classifier reads 500 of them, beside images of independent pixels (the baseline), a
+# Gaussian over PCA codes (the peer) and the real test digits, and we count the digits among
+# them (a **collapsed** GAN makes only a few).
 
 # %% [markdown]
 # ## Setup
@@ -51,7 +52,7 @@ from utils import exercises, plots
 from utils.generative import independent_pixels, judge, pca_gaussian, recognised
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]
@@ -362,6 +363,12 @@ exit_status = main(command)
 # 3. **Nearest training digit.** For ten new digits, find the training digit closest to each
 #    (the smallest mean squared error) and show the pairs. Has the generator made new digits,
 #    or copied training ones?
+# 4. **A DCGAN.** Make both networks convolutional, as a DCGAN's are. Generator:
+#    `Dense(4 * 4 * 32)`, `Reshape((4, 4, 32))`, `Conv2DTranspose(32, 3, strides=2,
+#    padding="same")` (4×4 up to 8×8), `LeakyReLU`, `Conv2D(1, 3, padding="same",
+#    activation="sigmoid")`. Discriminator: `Conv2D(32, 3, strides=2, padding="same")`,
+#    `LeakyReLU`, `Flatten`, `Dense(1)`. Put them in the cell below. Which makes more of the
+#    ten digits, and which do more of them look like digits to the judge?
 
 # %% tags=["exercise"]
 keras.utils.set_random_seed(seed)

@@ -9,10 +9,16 @@
 # %% [markdown]
 # # Grid search: try every combination
 #
-# Which number of units, learning rate, optimizer, batch size? The course's first answer is a
-# **grid search**: list the values to try, train a model for every combination, and keep the
-# best. Its cost is the product of the list lengths, times the folds of cross-validation:
-# that is why grids stay small.
+# A network's **parameters** are its weights and biases: training learns them. Its
+# **hyperparameters** are what we choose before training and training cannot change: the
+# number of layers and units, the learning rate, the optimizer, the batch size, the epochs.
+# Which to tune first? The course's order, by how much each usually matters: the learning rate;
+# then the hidden units and the mini-batch size; then momentum's β, the number of layers and
+# the learning-rate decay.
+#
+# How to tune them? The course's first answer is a **grid search**: list the values to try,
+# train a model for every combination, and keep the best. Its cost is the product of the list
+# lengths, times the folds of cross-validation: that is why grids stay small.
 #
 # We search the iris case study's model with scikit-learn's own tools:
 #
@@ -47,7 +53,7 @@ from utils.keras_setup import import_keras
 keras = import_keras()  # Keras, without TensorFlow's start-up lines
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]

@@ -50,7 +50,7 @@ from casestudies import iris
 from utils import exercises
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]

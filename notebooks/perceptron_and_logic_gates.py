@@ -9,10 +9,13 @@
 # %% [markdown]
 # # The perceptron and logic gates
 #
-# A McCulloch–Pitts neuron, or **threshold logic unit**, adds its weighted inputs and fires
-# (outputs 1) when the sum reaches a threshold: `step(x·w + b)`. Rosenblatt's **perceptron**
-# learns the weights from examples. Here it is in a few lines of NumPy
-# (`casestudies/fundamentals/perceptron.py`), learning logic gates.
+# A biological neuron fires when enough of the signals reaching it excite it. McCulloch and
+# Pitts (1943) kept only that: a **logic unit** takes on/off inputs and fires (outputs 1) when at
+# least a fixed number of them are on. Wired by hand, such units compute AND, OR and NOT, and
+# networks of them any logical formula. The **threshold logic unit** (TLU) gives each input a
+# weight and fires when the weighted sum reaches a threshold: `step(x·w + b)`. Rosenblatt's
+# **perceptron** is a layer of TLUs that *learns* its weights from examples. Here it is in a
+# few lines of NumPy (`casestudies/fundamentals/perceptron.py`), learning logic gates.
 
 # %% [markdown]
 # ## Setup
@@ -33,13 +36,28 @@ keras = import_keras()  # `import keras`, without TensorFlow's start-up lines
 from keras import layers
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
+# Every notebook starts with these: change them and run the notebook again. The learning
+# rate and the epochs are **hyperparameters**: we choose them before training. The weights and
+# biases are the model's **parameters**: training learns them.
 
 # %% tags=["parameters"]
 learning_rate = 1.0
 max_epochs = 100  # the perceptron's
 num_epochs = 300  # the networks with a hidden layer
 seed = 0
+
+# %% [markdown]
+# ## McCulloch–Pitts logic units, wired by hand
+# Nothing is learned: AND fires when both inputs are on (threshold 2), OR when at least one
+# is (threshold 1), and NOT fires unless its one, inhibitory, input is on.
+
+# %%
+inputs_on = INPUTS.sum(axis=1)  # how many of the two inputs are on, for each row of INPUTS
+for gate, threshold in [("AND", 2), ("OR", 1)]:
+    fires = (inputs_on >= threshold).astype(int)
+    print(f"{gate}: threshold {threshold}, fires {fires}, truth table {GATES[gate]}")
+print("NOT (an inhibitory input: on stops it firing):", {x: int(x == 0) for x in (0, 1)})
 
 # %% [markdown]
 # ## The learning rule

@@ -37,7 +37,7 @@ keras = import_keras()  # `import keras`, without TensorFlow's start-up lines
 from keras import layers
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 
 # %% tags=["parameters"]
 batch_size, time_steps, features, units = 2, 30, 3, 4

@@ -9,10 +9,19 @@
 # %% [markdown]
 # # Regularisation, side by side
 #
+# Besides the noise in the data, a model's test error has two sources. **Bias**: the model is
+# too simple, or trained too little, to follow the pattern; training and validation errors
+# are both high (it **underfits**). **Variance**: the model follows the training rows' noise
+# too, so another sample of rows would give another model; the training error is low and the
+# validation error well above it (it **overfits**). More weights and more epochs lower the
+# bias and raise the variance; **regularisation** trades a little bias for less variance.
+#
 # The diabetes network overfits: after a few dozen epochs its validation loss rises while its
 # training loss keeps falling. Here we train the same 16-8-1 network six times on the same
 # rows: with no regularisation, with an L1 or an L2 penalty on the weights, with dropout, with
 # batch normalisation, and with early stopping. Each is a few lines of Keras you can copy.
+# (One more regulariser, **data augmentation**, makes new training rows from old ones, such as
+# a shifted or flipped image; it suits images, not table rows: see the fashion notebook.)
 
 # %% [markdown]
 # ## Setup
@@ -37,7 +46,7 @@ keras = import_keras()
 from keras import layers, regularizers
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 
 # %% tags=["parameters"]
 num_epochs = 150
@@ -110,8 +119,9 @@ models["L2"] = keras.Sequential(
 )
 
 # %% [markdown]
-# **Dropout** sets 20% of a layer's outputs to 0 at random at each training step (and none
-# when predicting), so no unit can rely on another always being there.
+# **Dropout** sets each of a layer's outputs to 0 with probability 0.2 at each training step,
+# and multiplies the others by 1 / (1 - 0.2) so that their sum keeps its size on average; when
+# predicting it does nothing. No unit can rely on another always being there.
 
 # %%
 keras.utils.set_random_seed(seed)
@@ -273,8 +283,9 @@ axis.grid(alpha=0.3)
 #   1e-3 they slow the overfitting down rather than stop it.
 # - Dropout keeps the training cross-entropy higher (the network is handicapped while it
 #   trains) and the validation cross-entropy lower.
-# - Batch normalisation speeds training up; it is not a regulariser to rely on, and here it
-#   overfits fastest of all.
+# - Batch normalisation is listed with the regularisers because each batch's own mean and
+#   spread add a little noise to training; its main effect is faster training, and here it
+#   overfits fastest of all: do not count on it to stop overfitting.
 # - Early stopping ends training `patience` epochs after the lowest validation loss and puts
 #   back the weights of that epoch.
 #

@@ -52,7 +52,7 @@ from utils import exercises, plots
 from utils.generative import independent_pixels, judge, pca_gaussian, recognised
 
 # %% [markdown]
-# ## Parameters
+# ## Hyperparameters and settings
 # Change these and run the notebook again.
 
 # %% tags=["parameters"]

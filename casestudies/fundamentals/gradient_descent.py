@@ -54,3 +54,17 @@ def contour_plot(name: str, trajectories: dict, limit: float = 2.0):
     axis.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def training_losses_figure(losses: dict, title: str):
+    """Each named run's training loss per epoch (`losses`: name -> one loss per epoch)."""
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(figsize=(7, 4.5))
+    for name, values in losses.items():
+        axis.plot(range(1, len(values) + 1), values, label=name)
+    axis.set(xlabel="epoch", ylabel="training loss", title=title)
+    axis.legend()
+    axis.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

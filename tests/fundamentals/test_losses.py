@@ -57,6 +57,18 @@ def test_binary_crossentropy_equals_keras_at_probabilities_0_and_1():
         assert np.isfinite(ours.binary_crossentropy(y_true, y_pred)).all()
 
 
+def test_inside_a_model_keras_takes_the_logits_and_does_not_clip():
+    # The notebook's claim: a score of 40 on a class-0 row costs 40, not -log(1e-7) ≈ 16.1.
+    x_row, y_row = np.array([[40.0]]), np.array([[0.0]])
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.layers[0].set_weights([np.array([[1.0]]), np.array([0.0])])
+    model.compile(loss="binary_crossentropy")
+    probability = model.predict(x_row, verbose=0)
+    assert probability[0, 0] == 1.0  # float32 rounds the sigmoid of 40 to 1
+    assert float(ours.binary_crossentropy(y_row, probability)[0]) == pytest.approx(16.1, abs=0.2)
+    assert model.evaluate(x_row, y_row, verbose=0) == pytest.approx(40.0, rel=1e-5)
+
+
 def test_categorical_and_sparse_crossentropy_equal_keras_with_certain_and_unnormalised_predictions(
     rng,
 ):
