@@ -113,7 +113,47 @@ def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_val
     assert table.loc[1e8, "status"] == "diverged" and pd.isna(table.loc[1e8, "score"])
     assert table.loc[1e-3, "status"] == "completed"
     assert result["best_hyperparameters"]["learning_rate"] == 1e-3
-    assert "Dropped 42 of 153 rows with missing values" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Dropped 42 of 153 rows with missing values" in out
+    assert re.search(r"^1 .* diverged$", out, re.MULTILINE)  # the table says why, last
+
+
+def test_the_trials_table_fits_80_columns_with_each_models_layers_in_one_column():
+    from utils.report import WIDTH
+    from utils.search import print_table
+    from utils.trials import on_screen
+
+    def layers(*units):
+        return pd.array(units, dtype="Int64")
+
+    table = pd.DataFrame(
+        {
+            "rank": [1, 2, 3],
+            "trial": ["2", "0", "1"],
+            "activation": ["relu", "tanh", "relu"],
+            "hidden_layers": [3, 1, 2],
+            "learning_rate": [1e-4, 1e-3, 1e-2],
+            "optimizer": ["rmsprop", "adam", "sgd"],
+            "units_1": layers(16, 30, 8),
+            "units_2": layers(16, None, 8),
+            "units_3": layers(8, None, None),
+            "weight_decay": [0.001, 0.03, 0.0],
+            "score": [0.56, 0.97, None],
+            "status": ["completed", "completed", "diverged"],
+        }
+    )
+    printed = []
+    print_table(on_screen(table).rename(columns={"score": "val_loss"}), printed.append)
+    lines = printed[0].splitlines()
+    assert max(map(len, lines)) <= WIDTH < len(" ".join(table.columns))
+    # Long headers stand on two lines: the words of each over its column.
+    assert lines[0].split() == ["hidden_", "learning_", "weight_"]
+    assert lines[1].split() == [
+        "trial", "activation", "layers", "rate", "optimizer", "units", "decay", "val_loss"
+    ]  # fmt: skip
+    assert lines[3].split()[-5:] == ["16", "16", "8", "0.001", "0.560"]
+    assert lines[4].split()[-3:] == ["30", "0.030", "0.970"]
+    assert lines[5].split()[-3:] == ["8", "0.000", "diverged"]
 
 
 def test_a_search_where_every_trial_diverges_ends_in_a_clear_message(workdir):

@@ -1,6 +1,7 @@
 """Plain-text tables, readable on a projector and in a notebook."""
 
 import math
+import re
 import textwrap
 
 WIDTH = 79  # an 80-column terminal; a projector's large font leaves no more
@@ -23,10 +24,15 @@ def format_value(value) -> str:
 
 
 def format_table(headers: list[str], rows: list[list]) -> str:
-    cells = [[str(header) for header in headers]] + [
-        [format_value(value) for value in row] for row in rows
+    cells = [[format_value(value) for value in row] for row in rows]
+    value_widths = [
+        max((len(row[column]) for row in cells), default=0) for column in range(len(headers))
     ]
-    widths = [max(len(row[column]) for row in cells) for column in range(len(headers))]
+    heads = [[str(header)] for header in headers]
+    if sum(max(len(head[0]), width) + 2 for head, width in zip(heads, value_widths)) - 2 > WIDTH:
+        # Too wide for the screen: stack each header's words (learning_ over rate) instead.
+        heads = [stack(head[0], width) for head, width in zip(heads, value_widths)]
+    widths = [max(width, *map(len, head)) for head, width in zip(heads, value_widths)]
     numeric = [
         all(isinstance(row[column], (int, float)) or row[column] is None for row in rows)
         for column in range(len(headers))
@@ -38,10 +44,23 @@ def format_table(headers: list[str], rows: list[list]) -> str:
             for cell, width, right in zip(row, widths, numeric)
         ).rstrip()
 
+    depth = max(map(len, heads))
+    head_lines = [[""] * (depth - len(head)) + head for head in heads]  # words sit on the rule
     return "\n".join(
-        [line(cells[0]), "  ".join("-" * width for width in widths)]
-        + [line(row) for row in cells[1:]]
+        [line(row) for row in zip(*head_lines)]
+        + ["  ".join("-" * width for width in widths)]
+        + [line(row) for row in cells]
     )
+
+
+def stack(header: str, width: int) -> list[str]:
+    """A header wider than its column's values, in two lines split after "_" or a space where
+    the longer line is shortest (learning_ over rate)."""
+    breaks = [match.end() for match in re.finditer(r"[_ ]", header.rstrip("_ "))]
+    if len(header) <= width or not breaks:
+        return [header]
+    split = min(breaks, key=lambda at: max(len(header[:at].rstrip()), len(header[at:])))
+    return [header[:split].rstrip(), header[split:]]
 
 
 def side_by_side(columns: dict[str, dict], metric_keys) -> str:

@@ -56,6 +56,29 @@ def trials_table(trials: dict, objective: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def on_screen(table: pd.DataFrame) -> pd.DataFrame:
+    """The trials table narrowed for an 80-column screen: its rows' order gives the rank;
+    per-layer hyperparameters are one column, layer by layer (units_1, units_2, units_3 as
+    `units` "16 10 8"); a trial without a score shows why (diverged, running...) instead."""
+    shown = table.assign(score=table["score"].astype(object).fillna(table["status"]))
+    shown = shown.drop(columns=["rank", "status"])
+    per_layer = {}
+    for column in shown:
+        if layer := re.fullmatch(r"(.+)_(\d+)", column):
+            per_layer.setdefault(layer.group(1), []).append(column)
+    for stem, columns in per_layer.items():
+        if len(columns) < 2 or stem in shown:
+            continue
+        columns.sort(key=lambda column: int(column.rsplit("_", 1)[1]))
+        layers = shown[columns].apply(
+            lambda row: " ".join(str(value) for value in row if pd.notna(value)), axis=1
+        )
+        at = shown.columns.get_loc(columns[0])
+        shown = shown.drop(columns=columns)
+        shown.insert(at, stem, layers)
+    return shown
+
+
 def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     """The trials ranked, saved and drawn; the best retrained and tested beside the default,
     saved as a new `best_model-DATE/` holding this report's `comparison.json` (the search
@@ -67,7 +90,8 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     table = trials_table(tuner.oracle.trials, case.objective)
     table.to_csv(search_dir / "trials.csv", index=False)
     table.to_json(search_dir / "trials.json", orient="records", indent=2)
-    print_table(table.rename(columns={"score": case.objective}), say)
+    say(f"Trials, best {case.objective} first:")
+    print_table(on_screen(table).rename(columns={"score": case.objective}), say)
     figures = trial_figures(table.drop(columns="rank"), case.objective, direction(case.objective))
     for name, figure in figures.items():
         figure.savefig(search_dir / f"{name}.png", dpi=120)
