@@ -7,6 +7,7 @@ errors answer at once; TensorFlow loads when a model is needed.
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from casestudies import CASE_STUDIES, load_case
@@ -355,17 +356,20 @@ def print_result(case, result) -> None:
 
 
 def command_list(args) -> None:
-    from utils.report import format_table
+    from utils.report import WIDTH, format_table
 
-    rows = []
-    for name in CASE_STUDIES:
-        case = load_case(name).CASE
-        rows.append(
-            [name, case.task, case.data_file, examples(case), case.target, case.description]
-        )
-    print(
-        format_table(["case study", "task", "data", "examples", "target", "what it learns"], rows)
-    )
+    cases = [load_case(name).CASE for name in CASE_STUDIES]
+    rows = [
+        [name, case.task, case.data_file, examples(case), case.target]
+        for name, case in zip(CASE_STUDIES, cases)
+    ]
+    header, rule, *lines = format_table(
+        ["case study", "task", "data", "examples", "target"], rows
+    ).splitlines()
+    print(header + "\n" + rule)
+    for line, case in zip(lines, cases):  # what each learns, under it: 80 columns hold both
+        print(line)
+        print(textwrap.indent(textwrap.fill(case.description, WIDTH - 2), "  "))
 
 
 def examples(case) -> int:

@@ -53,6 +53,10 @@ def test_list_shows_every_case_with_task_data_and_rows(capsys):
         "153",
     ):
         assert expected in out
+    lines = out.splitlines()
+    row = next(index for index, line in enumerate(lines) if line.startswith("iris "))
+    assert lines[row + 1] == "  " + load_case("iris").CASE.description  # what it learns, below
+    assert max(map(len, lines)) < 80
 
 
 BAD_REQUESTS = {

@@ -118,6 +118,14 @@ def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_val
     assert re.search(r"^1 .* diverged$", out, re.MULTILINE)  # the table says why, last
 
 
+def test_a_search_prints_its_trials_retraining_and_results_within_80_columns(workdir, capsys):
+    assert main(["tune", "air_quality", "--quick"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("default: epoch 3/3  loss ") for line in lines)
+    assert "Trials, best val_mae first:" in lines
+    assert [line for line in lines if len(line) >= 80] == []
+
+
 def test_the_trials_table_fits_80_columns_with_each_models_layers_in_one_column():
     from utils.report import WIDTH
     from utils.search import print_table

@@ -59,7 +59,7 @@ def best_beside_default(case, setup, settings, best_hp: dict, best_fit, default_
     trained = {}
     for name, hyperparameters, fit in (("best", best_hp, best_fit), ("default", None, default_fit)):
         plan = with_training(setup, fit["epochs"], fit["batch_size"])
-        progress = None if settings.quiet else f"{case.name} {name}"
+        progress = None if settings.quiet else name  # "best: epoch 3/20  loss ...", in 80 columns
         trained[name] = (
             plan,
             experiment.train_and_evaluate(

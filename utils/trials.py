@@ -125,7 +125,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
         )
     best_dir = run.final
     runs.write_json(search_dir / "comparison.json", {**session, "best_model": best_dir.name})
-    say(f"Saved to {search_dir}\nBest model: {best_dir}")
+    say(f"Saved to {search_dir}\nBest model (a run folder, for predict):\n  {best_dir}")
     return {
         "search_dir": search_dir,
         "best_dir": best_dir,
