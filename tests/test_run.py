@@ -70,6 +70,21 @@ def test_a_run_prints_its_progress_and_results_within_80_columns(workdir, capsys
     assert too_wide == [] and any("keeping epoch" in line for line in lines)
 
 
+def test_a_progress_line_too_wide_drops_the_other_metrics_validation_values_then_them():
+    from utils.training import progress_values
+
+    logs = {"loss": 36.18, "kl_loss": 1.82, "reconstruction_loss": 34.36}  # a VAE's
+    logs |= {f"val_{name}": value - 0.01 for name, value in logs.items()}
+    assert progress_values(logs) == (
+        "loss 36.180 (val 36.170)  kl_loss 1.820 (val 1.810)  "
+        "reconstruction_loss 34.360 (val 34.350)"
+    )
+    assert progress_values(logs, room=70) == (
+        "loss 36.180 (val 36.170)  kl_loss 1.820  reconstruction_loss 34.360"
+    )
+    assert progress_values(logs, room=60) == "loss 36.180 (val 36.170)"
+
+
 @pytest.mark.parametrize("name", ["diabetes", "air_quality"])
 def test_the_peers_are_scored_on_the_runs_own_training_and_test_rows(quick_runs, name):
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor

@@ -26,7 +26,7 @@ import numpy as np
 
 from utils import runs
 from utils.keras_setup import import_keras
-from utils.report import format_value
+from utils.report import WIDTH, format_value
 
 keras = import_keras()
 
@@ -64,15 +64,25 @@ class StopWhenAsked(keras.callbacks.Callback):
             runs.raise_interrupt(runs.stop_requested, None)
 
 
-def progress_values(logs: dict) -> str:
+def progress_values(logs: dict, room: int | None = None) -> str:
     """`loss 0.541 (val 0.604)  accuracy 0.809 (val 0.812)`: each metric beside its validation
-    value, so a line fits an 80-column terminal."""
+    value. Longer than `room`, the other metrics lose their validation values, then go: the
+    loss is what a learner watches (history.csv and the learning curves keep them all)."""
     names = sorted((name for name in logs if not name.startswith("val_")), key="loss".__ne__)
-    return "  ".join(
-        f"{name} {format_value(float(logs[name]))}"
-        + (f" (val {format_value(float(logs['val_' + name]))})" if "val_" + name in logs else "")
+    values = {name: format_value(float(logs[name])) for name in logs}
+    with_val = {
+        name: f"{values[name]} (val {values['val_' + name]})"
+        if "val_" + name in logs
+        else values[name]
         for name in names
-    )
+    }
+    for shown, validated in ((names, names), (names, names[:1]), (names[:1], names[:1])):
+        text = "  ".join(
+            f"{name} {with_val[name] if name in validated else values[name]}" for name in shown
+        )
+        if room is None or len(text) <= room:
+            break
+    return text
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -87,9 +97,11 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         done = (epoch + 1) * self.epochs_per_call
-        line = f"{self.label}: epoch {done}/{self.epochs}  {progress_values(logs or {})}"
-        if self.in_place:  # a line longer than the terminal would wrap, and \r not redraw it
-            width = shutil.get_terminal_size().columns - 1
+        # A line longer than the terminal would wrap, and \r not redraw it.
+        width = shutil.get_terminal_size().columns - 1 if self.in_place else WIDTH
+        line = f"{self.label}: epoch {done}/{self.epochs}  "
+        line += progress_values(logs or {}, room=width - len(line))
+        if self.in_place:
             end = "\n" if done == self.epochs else ""
             self.stream.write("\r" + line[:width].ljust(width) + end)
         elif done % self.every < self.epochs_per_call or done == self.epochs:
