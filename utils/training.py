@@ -69,17 +69,16 @@ def progress_values(logs: dict, room: int | None = None) -> str:
     value. Longer than `room`, the other metrics lose their validation values, then go: the
     loss is what a learner watches (history.csv and the learning curves keep them all)."""
     names = sorted((name for name in logs if not name.startswith("val_")), key="loss".__ne__)
-    values = {name: format_value(float(logs[name])) for name in logs}
-    with_val = {
-        name: f"{values[name]} (val {values['val_' + name]})"
-        if "val_" + name in logs
-        else values[name]
-        for name in names
-    }
-    for shown, validated in ((names, names), (names, names[:1]), (names[:1], names[:1])):
-        text = "  ".join(
-            f"{name} {with_val[name] if name in validated else values[name]}" for name in shown
-        )
+
+    def shown(name, validated):
+        text = f"{name} {format_value(float(logs[name]))}"
+        if validated and "val_" + name in logs:
+            text += f" (val {format_value(float(logs['val_' + name]))})"
+        return text
+
+    every = len(names)
+    for count, validated in ((every, every), (every, 1), (1, 1)):  # (metrics, with val values)
+        text = "  ".join(shown(name, index < validated) for index, name in enumerate(names[:count]))
         if room is None or len(text) <= room:
             break
     return text
