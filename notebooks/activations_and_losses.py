@@ -253,4 +253,5 @@ print("Keras:", keras.losses.binary_crossentropy(labels, probabilities).numpy().
 # 1. Where is tanh's derivative largest, and how large is it? Compare with sigmoid's.
 # 2. Why do integer targets and one-hot targets give the same cross-entropy above?
 # 3. Which function is the maxout of the two pieces x and -x? Check it with
-#    `activations.maxout`, then give it a third piece so that it is flat below 1.
+#    `activations.maxout`, then give it a third piece so that it is flat (equal to 1) where
+#    |x| < 1.

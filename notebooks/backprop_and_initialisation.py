@@ -230,11 +230,11 @@ figure = gradient_norms_figure(norms, title="Ten layers in Keras: the initialise
 
 # %% [markdown]
 # ## Exploding gradients and clipping
-# With gradients that large, one step of SGD moves the weights far beyond their size, and the
-# loss becomes infinite, then NaN. Besides a better initialisation, the remedy is **gradient
-# clipping**: `clipnorm=1.0` rescales each weight's gradient whose norm is above 1 down to 1,
-# keeping its direction (`global_clipnorm` does it for all the gradients together). The same
-# too-large start, trained for 5 epochs without and with it:
+# With gradients that large, one step of SGD moves the weights far beyond their size: the
+# loss grows to about 10²⁶, then becomes NaN. Besides a better initialisation, the remedy is
+# **gradient clipping**: `clipnorm=1.0` rescales each weight's gradient whose norm is above 1
+# down to 1, keeping its direction (`global_clipnorm` does it for all the gradients
+# together). The same too-large start, trained for 5 epochs without and with it:
 
 # %%
 for clipnorm in [None, 1.0]:

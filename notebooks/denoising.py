@@ -55,7 +55,6 @@ sparsity = 1e-3  # the L1 penalty on the code of the sparse variant
 num_epochs = 100
 batch_size = 32
 seed = 0  # the networks' initial weights, the order of their batches, the test noise
-quick = False  # True: the command-line run at the end trains num_epochs too (the tests set it)
 
 # %% [markdown]
 # ## Prepare the data
@@ -94,7 +93,8 @@ plt.show()
 
 # %% [markdown]
 # ## Build the model
-# The autoencoder of the autoencoder notebook, with a `GaussianNoise` layer in front of it.
+# The autoencoder of the autoencoder notebook, with a `GaussianNoise` layer in front of it
+# and a wider, ReLU code (below).
 # That layer adds fresh noise to every training batch (`fit`), and none when the model
 # predicts: so it trains on noisy inputs and clean targets (`fit(X_train, X_train)`), and we
 # give it our own noisy test images to clean.
@@ -285,13 +285,20 @@ for sigma, images in ((noise, noisy_test), (light_noise, light_noisy_test)):
 # very close; the noisy input's and PCA's are the same to the last digit (the tests check
 # those). Without `--recipe course` it trains up to 500 epochs in the kit's faster loop and
 # keeps the epoch with the lowest validation loss (on clean inputs, as above).
+#
+# Your epochs and batch size go to the command; its model settings are the case's, and the
+# cell says so when yours differ.
 
 # %%
 from casestudies.cli import main
 
 command = ["run", "denoising", "--recipe", "course", "--seed", str(seed), "--quiet"]
-if quick:  # the tests' short run: the command line trains as many epochs as this notebook
-    command += ["--quick", "--epochs", str(num_epochs)]
+command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
+settings = {"noise": (noise, denoising.NOISE), "light_noise": (light_noise, denoising.LIGHT_NOISE)}
+settings["sparsity"] = (sparsity, denoising.SPARSE)
+for name, (yours, the_case) in settings.items():
+    if yours != the_case:
+        print(f"The command line's {name} is {the_case:g}, this notebook's {yours:g}.")
 exit_status = main(command)
 
 # %% [markdown]

@@ -241,7 +241,7 @@ def fresh_model(steps_per_execution):
     return fresh
 
 
-num_validation = int(len(X_train_scaled) * 0.2)  # the rows validation_split=0.2 holds back
+num_validation = len(X_train_scaled) - int(len(X_train_scaled) * 0.8)  # Keras rounds fit rows down
 steps_per_epoch = math.ceil((len(X_train_scaled) - num_validation) / batch_size)
 timing_epochs = 10 if quick else 30
 timings = {}

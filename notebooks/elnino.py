@@ -55,7 +55,6 @@ num_epochs = 200
 patience = 20  # early stopping: epochs without a better validation loss
 batch_size = 32
 seed = 0  # the network's initial weights and the order of its batches
-quick = False  # True: the command-line run at the end trains num_epochs too (the tests set it)
 
 # %% [markdown]
 # ## Prepare the data

@@ -62,8 +62,8 @@ print("NOT (an inhibitory input: on stops it firing):", {x: int(x == 0) for x in
 # %% [markdown]
 # ## The learning rule
 # Start from zero weights. For each example the unit gets wrong: if it should have fired,
-# add the input to the weights (and 1 to the bias); if it fired wrongly, subtract them.
-# Stop after an epoch with no mistakes.
+# add the input, times the learning rate η, to the weights (and η to the bias); if it fired
+# wrongly, subtract them. Stop after an epoch with no mistakes.
 
 # %%
 print(inspect.getsource(train_perceptron))
@@ -84,7 +84,8 @@ for gate in ["AND", "OR", "NAND", "NOR"]:
 
 # %%
 for gate in ["AND", "OR"]:
-    decision_boundary(train_perceptron(INPUTS, GATES[gate]).predict, gate, y=GATES[gate])
+    perceptron = train_perceptron(INPUTS, GATES[gate], learning_rate=learning_rate)
+    decision_boundary(perceptron.predict, gate, y=GATES[gate])
 
 # %% [markdown]
 # ## XOR is not linearly separable
@@ -92,7 +93,7 @@ for gate in ["AND", "OR"]:
 # Papert, 1969). The perceptron keeps making mistakes and never converges:
 
 # %%
-xor = train_perceptron(INPUTS, GATES["XOR"], max_epochs=max_epochs)
+xor = train_perceptron(INPUTS, GATES["XOR"], learning_rate=learning_rate, max_epochs=max_epochs)
 print(f"converged: {xor.converged}; mistakes in the last epochs: {xor.mistakes_per_epoch[-5:]}")
 
 # %% [markdown]
@@ -143,7 +144,10 @@ figure = decision_boundary(
 # layer, trained by backpropagation, learns XOR: in NumPy and in Keras alike.
 #
 # ## Exercises
-# 1. Set `learning_rate = 0.1`. Does the perceptron still learn AND? In how many epochs?
+# 1. Set `learning_rate = 0.25`, then 4. Does the perceptron still learn AND, in as many
+#    epochs? From zero weights, why can't η change which side of the line a point falls on?
+#    Then try 0.1: AND takes 4 epochs, not 6. Why? (In epoch 3, x·w + b for the input (1, 0)
+#    should be exactly 0, where the step fires; 0.1 has no exact binary form.)
 # 2. Train from random weights (`train_perceptron(..., seed=1)`). Is the learned line the same?
 # 3. Set `seed = 2` and rerun the Keras network. Does it still learn XOR? Why might a network
 #    with a hidden layer still fail?

@@ -121,7 +121,9 @@ models["L2"] = keras.Sequential(
 # %% [markdown]
 # **Dropout** sets each of a layer's outputs to 0 with probability 0.2 at each training step,
 # and multiplies the others by 1 / (1 - 0.2) so that their sum keeps its size on average; when
-# predicting it does nothing. No unit can rely on another always being there.
+# predicting it does nothing. No unit can rely on another always being there. Each `Dropout`
+# gets its own seed: without one it would draw it from the same random stream as the weights,
+# and the layers after it would start from other weights than the other networks'.
 
 # %%
 keras.utils.set_random_seed(seed)
@@ -129,9 +131,9 @@ models["dropout"] = keras.Sequential(
     [
         keras.Input((num_features,)),
         layers.Dense(16, activation="relu"),
-        layers.Dropout(0.2),
+        layers.Dropout(0.2, seed=seed),
         layers.Dense(8, activation="relu"),
-        layers.Dropout(0.2),
+        layers.Dropout(0.2, seed=seed + 1),
         layers.Dense(1, activation="sigmoid"),
     ]
 )

@@ -18,6 +18,13 @@ def test_shipped_air_quality_drops_its_42_incomplete_rows_and_says_so():
     assert dataset.notes == ["Dropped 42 of 153 rows with missing values (Ozone 37, Solar.R 7)."]
 
 
+def test_rows_with_an_infinite_value_are_dropped_and_called_infinite(write_csv):
+    text = "a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)) + "inf,0\n-inf,1\n"
+    dataset = load_dataset(write_csv(text), "y")
+    assert len(dataset.frame) == 30
+    assert dataset.notes[0] == "Dropped 2 of 32 rows with missing or infinite values (a 2)."
+
+
 def test_real_combine_style_file_loads_despite_blank_lines_and_a_nan_row(real_combine):
     dataset = load_dataset(real_combine, "PM 2.5", "regression")
     assert len(dataset.frame) == 119
@@ -107,6 +114,12 @@ BAD_INPUTS = {
         "'y' of data.csv holds numbers written as text (e.g. '0%')",
     ),
     "semicolons": ("a;y\n" + "1;0\n2;1\n" * 10, "y", "binary", "separated by semicolons"),
+    "semicolons and decimal commas, as a European spreadsheet saves them": (
+        "a;b;y\n" + "1,5;2;0\n2,25;3;1\n" * 10,
+        "y",
+        "binary",
+        "separated by semicolons, not commas (its header reads 'a;b;y')",
+    ),
     "classes that differ only in capitals, as binary": (
         "a,y\n" + "1,yes\n2,no\n3,Yes\n" * 5,
         "y",

@@ -145,3 +145,15 @@ def test_the_verdict_says_why_the_network_trails(accuracy, more, why):
     assert said.startswith(why)
     # Leakage explains only the forest's lead; the network (0.88) beats logistic regression.
     assert ("hard to beat" in said) == why.startswith("On 8")
+
+
+def test_a_results_table_keeps_three_significant_digits_of_small_values():
+    from utils.report import format_table
+
+    table = format_table(
+        ["metric", "model", "linear_regression"],
+        [["mae", 0.00129, 0.00148], ["r2", 0.912, 0.854], ["mse", 2.526e-06, 4.173e-06]],
+    )
+    assert table.splitlines()[2].split() == ["mae", "0.00129", "0.00148"]
+    assert table.splitlines()[3].split() == ["r2", "0.912", "0.854"]
+    assert table.splitlines()[4].split() == ["mse", "2.53e-06", "4.17e-06"]

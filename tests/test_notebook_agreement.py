@@ -301,7 +301,7 @@ def test_exercise_check_answers_back(ran):
 NEW_CASES = ("fashion", "elnino")
 NEW_OVERRIDES = {
     "fashion": f"seed = {SEED}\nnum_epochs = 3\nquick = True",
-    "elnino": f"seed = {SEED}\nquick = True\nnum_epochs = 60",
+    "elnino": f"seed = {SEED}\nnum_epochs = 60",
 }
 NEW_NETWORK_ROW = {"fashion": "network (CNN)", "elnino": "network (GRU)"}
 NEW_METRIC = {"fashion": ("accuracy", "accuracy"), "elnino": ("RMSE", "rmse")}

@@ -1,8 +1,9 @@
 """The unit-4 notebooks (autoencoder, denoising, vae, gan) run cleanly and agree with the kit.
 
-Each notebook is executed once, in quick mode (`num_epochs = 3`, `quick = True` after its
-parameters cell), in a scratch folder; its conclusion then runs `python -m casestudies run NAME
---quick --epochs 3` there, and an extra cell saves what the notebook computed. The checks:
+Each notebook is executed once, in quick mode (`num_epochs = 3` after its parameters cell), in
+a scratch folder; its conclusion then runs `python -m casestudies run NAME --recipe course
+--epochs 3 --batch-size 32` there, and an extra cell saves what the notebook computed. The
+checks:
 
 - it ran cleanly: no stderr, no error, every cell that draws shows its figure;
 - its training and test arrays are the kit's, to the bit;
@@ -40,7 +41,7 @@ pytestmark = pytest.mark.xdist_group("unit4_notebooks")
 
 UNIT4 = ("autoencoder", "denoising", "vae", "gan")
 SEED = 0
-OVERRIDES = f"seed = {SEED}\nnum_epochs = 3\nquick = True"
+OVERRIDES = f"seed = {SEED}\nnum_epochs = 3"
 
 # Describes a network as the architecture test compares it: every layer's class, its
 # configuration but its name, its weight shapes; and, when compiled, the loss and optimizer.
@@ -250,7 +251,7 @@ def test_same_training_and_test_arrays(ran):
     from utils import experiment
 
     name, folder, _, _ = ran
-    run_plan = experiment.plan(load_case(name).CASE, experiment.Settings(seed=SEED, quick=True))
+    run_plan = experiment.plan(load_case(name).CASE, experiment.Settings(seed=SEED))
     _, data = experiment.prepare_data(run_plan)
     assert_same_arrays(folder, data)
 

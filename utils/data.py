@@ -91,6 +91,7 @@ def drop_missing(
     """Drop rows with a missing (or infinite) value; never train into NaN losses. Say which
     words of a text column pandas read as missing (`path`: the file, to look), and which column
     alone costs most of the rows."""
+    infinite = frame.isin([np.inf, -np.inf]).any(axis=None)
     frame = frame.replace([np.inf, -np.inf], np.nan)
     missing_per_column = frame.isna().sum()
     missing_rows = int(frame.isna().any(axis=1).sum())
@@ -119,7 +120,8 @@ def drop_missing(
             f"Only {kept} of {len(frame)} rows of {source} are complete: column {worst!r} is "
             f"missing in {missing_per_column[worst]} rows. Drop that column, or fill it in."
         )
-    notes.append(f"Dropped {missing_rows} of {len(frame)} rows with missing values ({counts}).")
+    what = "missing or infinite values" if infinite else "missing values"
+    notes.append(f"Dropped {missing_rows} of {len(frame)} rows with {what} ({counts}).")
     if costly:
         notes.append(
             f"Warning: column {worst!r} alone costs {kept_without_worst - kept} of those rows: "

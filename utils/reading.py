@@ -131,6 +131,14 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             f"{path} could not be read as CSV ({first_line}). "
             "Check it has one header row and commas between values."
         ) from None
+    separator = next(
+        (name for mark, name in SEPARATORS.items() if mark in str(frame.columns[0])), ""
+    )
+    if len(frame.columns) == 1 and separator:  # (decimal commas may split the rows, not the header)
+        raise KitError(
+            f"{path} has its values separated by {separator}, not commas (its header reads "
+            f"{frame.columns[0]!r}). Save it as comma-separated CSV, with decimal points."
+        )
     if frame.index.nlevels > 1:  # far more values a row than names: the first line is no header
         raise KitError(
             f"{path}: its first line has {len(frame.columns)} value(s), but the rows below have "
@@ -161,16 +169,9 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             "Rename the columns so each name is used once."
         )
     if len(frame.columns) < min_columns:
-        separator = next(
-            (name for mark, name in SEPARATORS.items() if mark in frame.columns[0]), ""
-        )
         raise KitError(
             f"{path} has a single column ({frame.columns[0]!r}): "
-            + (
-                f"its values are separated by {separator}. Save it as comma-separated CSV."
-                if separator
-                else "a CSV needs feature columns and a target column separated by commas."
-            )
+            "a CSV needs feature columns and a target column separated by commas."
         )
     if frame.empty:
         raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")

@@ -15,11 +15,10 @@ def format_value(value) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return (
-            f"{value:.4g}"
-            if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3)
-            else f"{value:.3f}"
-        )
+        if abs(value) >= 1e4:
+            return f"{value:.4g}"
+        # Three significant digits below 0.01, so that 0.00129 and 0.00148 still differ.
+        return f"{value:.3g}" if 0 < abs(value) < 0.01 else f"{value:.3f}"
     return str(value)
 
 

@@ -2,8 +2,9 @@
 hidden layer.
 
 The rule (Rosenblatt): for each misclassified example, move the weights towards it if it is
-positive (w += x) and away from it if it is negative (w -= x). If the classes can be split by
-a straight line, this stops with every example right; XOR can't be split so, and it never stops.
+positive (w += ηx) and away from it if it is negative (w -= ηx), η the learning rate. If the
+classes can be split by a straight line, this stops with every example right; XOR can't be
+split so, and it never stops.
 """
 
 from dataclasses import dataclass
