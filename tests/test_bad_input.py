@@ -363,6 +363,9 @@ def test_fit_infers_the_task_with_the_split_it_will_make(workdir, capsys, monkey
     assert main(["fit", "--csv", "rare.csv", "--target", "y", *options]) == 2
     check_one_line(capsys, ["stopped before training"])  # got past task inference
     assert seen["task"] == "multiclass"
+    # Unstratified either way: by the option, or by the course recipe's own split.
+    expected = (False, "kit") if options == ["--no-stratify"] else (None, "course")
+    assert (seen["stratify"], seen["recipe"]) == expected
 
 
 def test_bad_grid_and_run_input_is_refused_before_tensorflow_loads(tmp_path):

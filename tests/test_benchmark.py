@@ -54,7 +54,12 @@ def test_quick_bench_measures_both_recipes_and_the_peers(workdir, capsys):
     assert iris["course_over_kit"] == pytest.approx(
         course["runs"][0]["fit_seconds"] / kit["runs"][0]["fit_seconds"]
     )
-    assert iris["kit_over_numpy"] > 0 and iris["tuner_trial_seconds"] > 0
+    numpy = iris["contenders"]["numpy"]
+    assert iris["kit_over_numpy"] == pytest.approx(
+        kit["fit_seconds_median"] / numpy["fit_seconds_median"]
+    )
+    assert f"it takes {iris['kit_over_numpy']:.0f}x the NumPy floor's time" in out
+    assert iris["tuner_trial_seconds"] > 0
     startup = report["startup"]
     assert startup["run_all_beyond_import_seconds"] == pytest.approx(
         startup["run_all_seconds"] - startup["import_keras_seconds"]

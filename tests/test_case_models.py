@@ -18,7 +18,7 @@ DEFAULTS = {
     "diabetes": {
         "num_features": 7,
         "layers": [(16, "tanh"), (8, "tanh"), (1, "sigmoid")],
-        "weight_decay": 1e-2,
+        "weight_decay": [1e-2, 1e-2, 1e-2],
         "loss": "binary_crossentropy",
         "optimizer": "Adam",
         "learning_rate": 1e-3,
@@ -35,7 +35,7 @@ DEFAULTS = {
     "iris": {
         "num_features": 4,
         "layers": [(10, "relu"), (3, "softmax")],
-        "weight_decay": 0.0,
+        "weight_decay": [0.0, 0.0],
         "loss": "sparse_categorical_crossentropy",
         "optimizer": "Adam",
         "learning_rate": 1e-3,
@@ -50,7 +50,7 @@ DEFAULTS = {
     "air_quality": {
         "num_features": 5,
         "layers": [(10, "relu"), (8, "relu"), (1, "linear")],
-        "weight_decay": 0.0,
+        "weight_decay": [0.0, 0.0, 0.0],
         "loss": "mse",
         "optimizer": "Adam",
         "learning_rate": 1e-2,
@@ -72,10 +72,10 @@ def describe(model) -> dict:
     return {
         "num_features": model.input_shape[-1],
         "layers": [(layer.units, layer.activation.__name__) for layer in model.layers],
-        # the L2 penalty on every kernel (a set of one: the same on every layer)
-        "weight_decay": pytest.approx(
-            {getattr(layer.kernel_regularizer, "l2", 0.0) for layer in model.layers}.pop()
-        ),
+        # the L2 penalty on each kernel, layer by layer
+        "weight_decay": [
+            pytest.approx(getattr(layer.kernel_regularizer, "l2", 0.0)) for layer in model.layers
+        ],
         "loss": model.loss,
         "optimizer": type(model.optimizer).__name__,
         "learning_rate": pytest.approx(float(model.optimizer.learning_rate), rel=1e-6),

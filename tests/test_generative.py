@@ -153,6 +153,28 @@ def test_denoising_table_reports_noisy_denoised_and_sparse_codes(runs, digits):
     assert metrics["reference"]["clean images"]["accuracy"] > 0.95
 
 
+def test_the_autoencoders_error_is_its_saved_models_on_the_test_images(runs, digits):
+    from utils.loading import load_run
+
+    model, _, _ = load_run(runs / "autoencoder")
+    reconstructions = generative.outputs(model, digits.X_test)
+    metrics = read(runs / "autoencoder", "metrics.json")
+    assert metrics["mse"] == pytest.approx(generative.mse(reconstructions, digits.X_test), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["vae", "gan"])
+def test_a_generators_scores_are_the_judges_on_its_saved_models_samples(runs, name, judge):
+    from utils.predicting import generate
+
+    metrics = read(runs / name, "metrics.json")
+    samples, _ = generate(runs / name, generative.SAMPLES, seed=metrics["seed"])
+    scores = generative.recognised(judge, samples)
+    assert (metrics["confident"], metrics["digits"]) == (
+        pytest.approx(scores["confident"]),
+        scores["digits"],
+    )
+
+
 @pytest.mark.parametrize("name", ["vae", "gan"])
 def test_generators_are_judged_beside_independent_pixels_pca_and_real_digits(runs, name):
     metrics = read(runs / name, "metrics.json")

@@ -303,5 +303,6 @@ def test_grid_folds_a_series_in_time_order():
     _, data = load_series(run_plan)
     X, scaler, folds = search_data(SearchSetup(run_plan, data, None), 3)
     assert scaler == "passthrough" and X is data.X_train
+    assert folds.get_n_splits(X) == 3 and len(list(folds.split(X))) == 3
     for fitted, validated in folds.split(X):
         assert fitted.max() < validated.min()  # validation months are later than fitted ones

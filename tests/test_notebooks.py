@@ -63,6 +63,14 @@ CASE_NOTEBOOKS = {f"{name}.ipynb" for name in CASE_STUDIES}
 RUN_ELSEWHERE = CASE_NOTEBOOKS | {"regularisation.ipynb"}
 
 
+def test_every_case_study_has_a_notebook_that_runs_elsewhere():
+    from test_notebook_agreement import NEW_CASES, TABLE_CASES
+    from test_notebooks_unit4 import UNIT4
+
+    assert {*TABLE_CASES, *NEW_CASES, *UNIT4} == set(CASE_STUDIES)  # none skipped by all files
+    assert CASE_NOTEBOOKS <= {path.name for path in ALL}
+
+
 @pytest.mark.parametrize("path", ALL, ids=lambda path: path.stem)
 def test_notebook_is_committed_with_outputs_cleared(path):
     notebook = nbformat.read(path, as_version=4)

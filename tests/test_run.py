@@ -56,8 +56,11 @@ def test_run_prints_a_metrics_table_with_the_baseline_and_the_peers(workdir, cap
     out = capsys.readouterr().out
     assert "metric    model  baseline  logistic_regression  random_forest" in out
     assert "f1_macro" in out and "Saved to runs/iris-" in out
-    # Two epochs can't beat logistic regression, and the run says so.
-    assert "does not beat" in out and "logistic regression" in out
+    # The verdict follows the numbers (two epochs leave the network behind logistic regression).
+    metrics = json.loads(next((workdir / "runs").glob("iris-*/metrics.json")).read_text())
+    behind = metrics["accuracy"] < metrics["peers"]["logistic_regression"]["accuracy"]
+    verdict = " ".join(out.split())
+    assert behind and "does not beat" in verdict and "logistic regression 0.947" in verdict
 
 
 def test_a_run_prints_its_progress_and_results_within_80_columns(workdir, capsys):
@@ -312,12 +315,51 @@ def test_predict_writes_class_names_and_probabilities(quick_runs, tmp_path, caps
     )
     predictions = pd.read_csv(out)
     assert len(predictions) == 150
-    assert set(predictions["prediction"]) <= {"setosa", "versicolor", "virginica"}
-    probabilities = predictions[
-        ["probability_setosa", "probability_versicolor", "probability_virginica"]
-    ]
+    classes = ["setosa", "versicolor", "virginica"]
+    probabilities = predictions[[f"probability_{name}" for name in classes]]
     assert (probabilities.sum(axis=1) - 1).abs().max() < 1e-4
+    assert list(predictions["prediction"]) == [
+        classes[i] for i in probabilities.to_numpy().argmax(1)
+    ]
     assert "Ignoring 1 column(s) the model was not trained on: species." in capsys.readouterr().err
+    # The model's own outputs on the scaled rows; columns are matched by name, not by position.
+    from utils.loading import load_run
+
+    model, preprocessor, _ = load_run(quick_runs["iris"])
+    frame = pd.read_csv(DATA_DIR / "iris.csv")
+    expected = model.predict(preprocessor.transform(frame[preprocessor.columns]), verbose=0)
+    np.testing.assert_allclose(probabilities.to_numpy(), expected, rtol=1e-5, atol=1e-6)
+    shuffled = tmp_path / "shuffled.csv"
+    frame[list(reversed(frame.columns))].to_csv(shuffled, index=False)
+    again = tmp_path / "again.csv"
+    assert (
+        main(
+            [
+                "predict",
+                "--run",
+                str(quick_runs["iris"]),
+                "--csv",
+                str(shuffled),
+                "--out",
+                str(again),
+            ]
+        )
+        == 0
+    )
+    np.testing.assert_allclose(pd.read_csv(again)[probabilities.columns], probabilities, rtol=1e-6)
+
+
+def test_a_binary_prediction_is_its_probability_at_the_half_threshold(quick_runs, tmp_path):
+    out = tmp_path / "predictions.csv"
+    run = str(quick_runs["diabetes"])
+    assert (
+        main(["predict", "--run", run, "--csv", str(DATA_DIR / "diabetes.csv"), "--out", str(out)])
+        == 0
+    )
+    predictions = pd.read_csv(out)
+    probability = predictions["probability_1"]
+    assert probability.between(0, 1).all() and probability.nunique() > 100  # one per woman
+    assert (predictions["prediction"] == (probability >= 0.5).astype(int)).all()
 
 
 def test_predict_never_overwrites_a_file(quick_runs, tmp_path, capsys):
@@ -338,6 +380,8 @@ def test_predict_never_overwrites_a_file(quick_runs, tmp_path, capsys):
         == 2
     )
     assert out.read_text() == "precious\n"
+    error = capsys.readouterr().err
+    assert "predict never overwrites a file" in error and error.count("\n") == 1
 
 
 def test_a_target_in_the_hundreds_of_thousands_is_learned_and_predicted_in_its_units(
@@ -368,3 +412,19 @@ def test_predict_keeps_run_folders_as_their_runs_wrote_them(quick_runs, capsys):
     assert main([*argv, "--run", str(run.parent)]) == 2  # the folder of runs, not a run
     err = capsys.readouterr().err
     assert f"{run.parent} is not a run folder" in err and "Did you mean --run " in err
+
+
+def test_every_training_option_reaches_the_run_and_its_config(workdir):
+    options = ["--epochs", "1", "--batch-size", "8", "--test-size", "0.3", "--split-seed", "5"]
+    options += ["--validation-split", "0.1", "--no-stratify", "--seed", "3"]
+    assert main(["run", "iris", *options, "--quiet", "--out", "o"]) == 0
+    config = json.loads((workdir / "o" / "config.json").read_text())
+    assert {key: config[key] for key in ("epochs", "batch_size", "test_size", "split_seed")} == {
+        "epochs": 1,
+        "batch_size": 8,
+        "test_size": 0.3,
+        "split_seed": 5,
+    }
+    assert config["validation_split"] == 0.1 and config["stratify"] is False and config["seed"] == 3
+    metrics = json.loads((workdir / "o" / "metrics.json").read_text())
+    assert (metrics["n_train"], metrics["n_test"], metrics["epochs_run"]) == (105, 45, 1)

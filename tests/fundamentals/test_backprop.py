@@ -88,5 +88,5 @@ def test_weight_decay_matches_keras_kernel_regularizer(rng):
     assert our_loss == pytest.approx(float(value), abs=FLOAT64_TOLERANCE)
     undecayed = MLP([5, 7, 1], "tanh", seed=1).loss_and_gradients(X, y, "binary_crossentropy")
     assert our_loss > undecayed[0]
-    for ours, theirs in zip(our_grads, tape_grads):
+    for ours, theirs in zip(our_grads, tape_grads, strict=True):
         np.testing.assert_allclose(ours, theirs.numpy(), atol=FLOAT64_TOLERANCE)

@@ -22,10 +22,14 @@ def test_perceptron_learns_the_linearly_separable_gates(gate, seed):
 
 def test_perceptron_learning_rule_on_and_from_zero_weights_step_by_step():
     perceptron = train_perceptron(INPUTS, GATES["AND"])
-    assert (
-        perceptron.mistakes_per_epoch[0] == 2
-    )  # (0,0) fires wrongly at w=0, b=0; then (1,1) is missed
-    assert perceptron.epochs == len(perceptron.mistakes_per_epoch)
+    # Epoch 1 from w=0, b=0: (0,0) fires wrongly (b = -1), then (1,1) is missed (w = 1, 1; b = 0).
+    assert perceptron.mistakes_per_epoch[0] == 2
+    first = train_perceptron(INPUTS, GATES["AND"], max_epochs=1)
+    assert first.weights.tolist() == [1.0, 1.0] and first.bias == 0.0 and not first.converged
+    assert perceptron.weights.tolist() == [2.0, 1.0] and perceptron.bias == -3.0
+    # From zero weights the rate only scales them: the same line, in as many epochs.
+    halved = train_perceptron(INPUTS, GATES["AND"], learning_rate=0.5)
+    assert halved.weights.tolist() == [1.0, 0.5] and halved.epochs == perceptron.epochs
 
 
 def test_perceptron_reports_that_it_did_not_converge_on_xor():
