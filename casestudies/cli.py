@@ -540,25 +540,17 @@ def command_predict(args) -> None:
 
 
 def write_figure(rows: dict, path: Path, title: str) -> None:
-    import matplotlib.pyplot as plt
-
     from utils import plots
 
-    figure = plots.image_rows(rows, title, count=min(10, len(next(iter(rows.values())))))
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    plots.save(plots.image_rows(rows, title, count=min(10, len(next(iter(rows.values()))))), path)
 
 
 def write_samples(run_dir, count: int, seed: int, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
     from utils import plots
     from utils.predicting import generate
 
     images, notes = generate(run_dir, count, seed)
-    figure = plots.sample_grid(images, f"{count} new images, seed {seed}")
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    plots.save(plots.sample_grid(images, f"{count} new images, seed {seed}"), path)
     for note in notes:
         print(wrap(note))
     print(f"Wrote {count} new images to {path}")

@@ -442,3 +442,30 @@ def test_a_file_we_may_not_write_is_one_line_not_a_traceback(workdir, capsys, mo
     monkeypatch.setitem(COMMANDS, "list", denied)  # as `predict --out` into a locked folder
     assert main(["list"]) == 2
     check_one_line(capsys, ["Permission denied: locked/forecast.csv", "you can write"])
+
+
+@pytest.mark.parametrize(
+    "argv, folder, fix",
+    [
+        (["run", "iris", "--quick"], "runs", "give --out another folder"),
+        (["grid", "iris", "--quick"], "runs", "give --out another folder"),
+        (["tune", "iris", "--quick"], "searches", "run from another folder"),
+    ],
+)
+def test_a_file_where_the_results_folder_goes_is_refused_before_any_work(
+    workdir, capsys, argv, folder, fix
+):
+    (workdir / folder).write_text("notes\n")
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"error: Can't create the folder {folder}: a file of that name is in the way. "
+        f"Move the file, or {fix}.\n"
+    )
+    assert (workdir / folder).read_text() == "notes\n"
+
+
+def test_a_folder_the_system_refuses_is_one_sentence(workdir, capsys):
+    assert main(["run", "iris", "--quick", "--out", "/proc/no-such-run"]) == 2
+    # (as root the mkdir fails; as a user the check for a writable folder refuses it first)
+    check_one_line(capsys, ["/proc/no-such-run", "give --out"])

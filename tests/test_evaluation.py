@@ -120,10 +120,10 @@ def test_the_verdict_names_the_metric_in_words():
         (0.4, {}, "Losing to the naive baseline means it has not learned the task"),
         (
             0.4,
-            {"best_epoch": 5, "epochs_run": 5},
+            {"lowest_val_loss_epoch": 5, "epochs_run": 5},
             "Its validation loss was lowest at its last epoch (5)",
         ),
-        (0.8, {"best_epoch": 4, "epochs_run": 30}, "On 8 training rows"),
+        (0.8, {"lowest_val_loss_epoch": 4, "epochs_run": 30}, "On 8 training rows"),
         (0.88, {"test_rows_in_train": 3}, "3 of the 40 test rows are copies of training rows"),
         (0.8, {"test_rows_in_train": 1}, "On 8 training rows"),  # 1 in 40: too few to matter
     ],

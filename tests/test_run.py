@@ -24,6 +24,7 @@ BOOKKEEPING = {
     "fit_seconds",
     "epochs_run",
     "best_epoch",
+    "lowest_val_loss_epoch",
     "test_rows_in_train",
     "baseline",
     "peers",

@@ -147,7 +147,7 @@ def test_early_stopping_keeps_the_weights_of_the_lowest_validation_loss(fast):
     history = result.history
     lowest = int(np.argmin(history["val_loss"]))
     assert result.epochs_run < 300, "the validation loss kept falling: no early stop to check"
-    assert result.best_epoch == history["epoch"][lowest]
+    assert result.best_epoch == history["epoch"][lowest] == result.lowest_val_loss_epoch
     # It stops `patience` epochs (counted in history points) after the best one.
     assert result.epochs_run - result.best_epoch == pytest.approx(30, abs=history["epoch"][0])
     held_out = X[FIT_ROWS:], y[FIT_ROWS:]

@@ -253,6 +253,7 @@ def train_and_evaluate(
         fit_seconds=round(training.fit_seconds, 3),
         epochs_run=training.epochs_run,
         best_epoch=training.best_epoch,
+        lowest_val_loss_epoch=training.lowest_val_loss_epoch,
         test_rows_in_train=data.test_rows_in_train,
     )
     return Trained(model, used, training, metrics, y_pred, scores)

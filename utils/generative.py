@@ -152,7 +152,8 @@ def collapse_note(metrics: dict) -> list[str]:
             "yet. Train it longer (--epochs)."
         ]
     return [
-        f"Only {metrics['digits']} of the {real} digits appear among the samples (each at least "
+        f"Only {metrics['digits']} of the {real} digits "
+        f"{'appears' if metrics['digits'] == 1 else 'appear'} among the samples (each at least "
         f"{DIGIT_SHARE:.0%} of them, read with confidence): the model rarely or never makes "
         "the others (a GAN's mode collapse, at its worst one digit only; a small VAE's blends "
         "between digits), and its confident share says nothing of them."
@@ -197,6 +198,7 @@ def fit_and_judge(module, data, run_plan, label=None) -> tuple[dict, dict, Outco
         "fit_seconds": round(training.fit_seconds, 3),
         "epochs_run": training.epochs_run,
         "best_epoch": training.best_epoch,
+        "lowest_val_loss_epoch": training.lowest_val_loss_epoch,
     }
     if outcome.notes:
         metrics["notes"] = outcome.notes

@@ -12,6 +12,13 @@ from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 FIGURE_SIZE = (6.4, 4.8)
 
 
+def save(figure, path) -> None:
+    """Write the figure as a PNG to project (120 dpi), cropped to what it draws so that no
+    title or label is cut, and close it."""
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+
+
 def learning_curves(history: dict[str, list[float]], title: str, best_epoch: int | None = None):
     """Loss (and the compiled metric, if any) per epoch, training beside validation; with early
     stopping, a line marks the epoch whose weights were kept."""
@@ -39,16 +46,21 @@ def learning_curves(history: dict[str, list[float]], title: str, best_epoch: int
 
 
 def confusion_matrix(y_true, y_pred, class_names: list, title: str):
-    fig, axis = plt.subplots(figsize=FIGURE_SIZE)
+    names = [str(name) for name in class_names]
+    crowded = sum(map(len, names)) > 40  # the names would run together under the columns
+    fig, axis = plt.subplots(figsize=(8, 7.5) if crowded else FIGURE_SIZE)
     ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
-        labels=list(range(len(class_names))),
-        display_labels=[str(name) for name in class_names],
+        labels=list(range(len(names))),
+        display_labels=names,
         ax=axis,
         colorbar=False,
         cmap="Blues",
+        xticks_rotation=45 if crowded else "horizontal",
     )
+    if crowded:
+        plt.setp(axis.get_xticklabels(), ha="right", rotation_mode="anchor")
     axis.set_title(f"{title}: confusion matrix (test rows)")
     fig.tight_layout()
     return fig

@@ -111,9 +111,8 @@ def why_behind(metrics: dict, ahead: list[str], naive: str, why: str | None) -> 
     if copies and "random forest" in ahead and copies >= LEAKAGE_SHARE * metrics["n_test"]:
         reasons.append(LEAKAGE.format(copies=copies, n_test=metrics["n_test"]))
         ahead = [name for name in ahead if name != "random forest"]
-    still_improving = metrics.get("best_epoch") is not None and (
-        metrics["best_epoch"] == metrics["epochs_run"]
-    )
+    lowest = metrics.get("lowest_val_loss_epoch")
+    still_improving = lowest is not None and lowest == metrics.get("epochs_run")
     if ahead and still_improving:
         reasons.append(STILL_IMPROVING.format(epochs=metrics["epochs_run"]))
     elif naive in ahead:

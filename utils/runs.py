@@ -64,6 +64,8 @@ def check_out_dir(out) -> Path:
 def check_writable(folder, option: str) -> None:
     """The nearest folder that exists must take a new one, or the run would fail after training."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise _file_in_the_way(folder, option)
     existing = folder if folder.is_dir() else next(p for p in folder.parents if p.exists())
     if not existing.is_dir():
         raise KitError(f"{option} {folder} is inside {existing}, a file: choose a folder.")
@@ -74,15 +76,35 @@ def check_writable(folder, option: str) -> None:
         )
 
 
-def new_run_dir(name: str, runs_root="runs", out=None) -> Path:
-    """Create the run's folder: `out` if given (checked empty), else runs/NAME-DATE-TIME[-N]."""
-    if out is not None:
-        out = check_out_dir(out)
-        out.mkdir(parents=True, exist_ok=True)
-        return out
+def _file_in_the_way(folder: Path, option: str | None) -> KitError:
+    fix = f"give {option} another folder" if option else "run from another folder"
+    return KitError(
+        f"Can't create the folder {folder}: a file of that name is in the way. Move the file, "
+        f"or {fix}."
+    )
+
+
+@contextlib.contextmanager
+def creating(folder: Path, option: str | None = "--out"):
+    """Creating `folder` (or a folder in it): an OS refusal is one sentence, not a traceback.
+    `option`: the one that chooses another folder (None: there is none)."""
+    try:
+        yield
+    except FileExistsError:
+        raise _file_in_the_way(folder, option) from None
+    except OSError as error:
+        raise KitError(
+            f"Can't create the folder {folder} ({error.strerror or error}). Run from a folder "
+            f"you can write to{f', or give {option} another folder' if option else ''}."
+        ) from None
+
+
+def new_run_dir(name: str, runs_root="runs") -> Path:
+    """Create a new folder, runs_root/NAME-DATE-TIME[-N] (a search's: its trials fill it)."""
     stem = f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
     root = Path(runs_root)
-    root.mkdir(parents=True, exist_ok=True)
+    with creating(root, option=None):
+        root.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
         run_dir = root / (stem if attempt == 1 else f"{stem}-{attempt}")
         try:
@@ -90,6 +112,9 @@ def new_run_dir(name: str, runs_root="runs", out=None) -> Path:
             return run_dir
         except FileExistsError:
             continue
+        except OSError:
+            with creating(run_dir, option=None):
+                raise
     raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
 
 
@@ -222,8 +247,9 @@ def claim_run_dir(name: str, runs_root="runs", out=None) -> tuple[Path, Path]:
     runs/NAME-DATE-TIME[-N]. Nothing but the hidden staging folder exists until it is complete."""
     if out is not None:
         final = check_out_dir(out)
-        _staging(final).parent.mkdir(parents=True, exist_ok=True)
-        staging = _claim(final)
+        with creating(final):
+            _staging(final).parent.mkdir(parents=True, exist_ok=True)
+            staging = _claim(final)
         if staging is None:
             check_out_dir(final)  # finished meanwhile: the usual message
             raise KitError(
@@ -233,10 +259,11 @@ def claim_run_dir(name: str, runs_root="runs", out=None) -> tuple[Path, Path]:
         return final, staging
     stem = f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
     root = Path(runs_root)
-    root.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
         final = root / (stem if attempt == 1 else f"{stem}-{attempt}")
-        staging = _claim(final)  # two runs in the same second get -2, -3, ...
+        with creating(root):
+            root.mkdir(parents=True, exist_ok=True)
+            staging = _claim(final)  # two runs in the same second get -2, -3, ...
         if staging is not None:
             return final, staging
     raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")

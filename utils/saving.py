@@ -32,11 +32,10 @@ def write_run(
     write_json(run_dir / PREPROCESSING_FILE, preprocessor.to_dict())
     for name, network in networks.items():
         network.save(run_dir / f"{name}.keras")
-    import matplotlib.pyplot as plt
+    from utils import plots
 
     for name, figure in figures.items():
-        figure.savefig(run_dir / f"{name}.png", dpi=120)
-        plt.close(figure)
+        plots.save(figure, run_dir / f"{name}.png")
 
 
 def versions() -> dict:

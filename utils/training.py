@@ -46,6 +46,13 @@ class TrainingResult:
     def epochs_run(self) -> int:
         return int(self.history["epoch"][-1]) if self.history["epoch"] else 0
 
+    @property
+    def lowest_val_loss_epoch(self) -> int | None:
+        """The epoch of the lowest validation loss (None without one, as a GAN's): at the last
+        epoch, the model was still improving when training ended."""
+        losses = self.history.get("val_loss")
+        return int(self.history["epoch"][int(np.nanargmin(losses))]) if losses else None
+
 
 def epochs_per_call(epochs: int, steps_per_epoch: int = 1) -> int:
     """The largest divisor of `epochs` that still leaves about HISTORY_POINTS points of history,

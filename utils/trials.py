@@ -83,19 +83,18 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     """The trials ranked, saved and drawn; the best retrained and tested beside the default,
     saved as a new `best_model-DATE/` holding this report's `comparison.json` (the search
     folder's `comparison.json` is the latest one, naming its folder)."""
-    import matplotlib.pyplot as plt
-
-    from utils.plots import trial_figures
+    from utils import plots
 
     table = trials_table(tuner.oracle.trials, case.objective)
     table.to_csv(search_dir / "trials.csv", index=False)
     table.to_json(search_dir / "trials.json", orient="records", indent=2)
     say(f"Trials, best {case.objective} first:")
     print_table(on_screen(table).rename(columns={"score": case.objective}), say)
-    figures = trial_figures(table.drop(columns="rank"), case.objective, direction(case.objective))
+    figures = plots.trial_figures(
+        table.drop(columns="rank"), case.objective, direction(case.objective)
+    )
     for name, figure in figures.items():
-        figure.savefig(search_dir / f"{name}.png", dpi=120)
-        plt.close(figure)
+        plots.save(figure, search_dir / f"{name}.png")
     completed = table[table["score"].notna()]
     if completed.empty:
         raise KitError(
