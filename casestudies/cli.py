@@ -500,6 +500,13 @@ def new_file(path: Path, what: str, run: str) -> Path:
     return path
 
 
+def unused(path: Path) -> Path:
+    """`path`, or the first of NAME-2.png, NAME-3.png, ... that does not exist yet: a default
+    name given again never overwrites the first file."""
+    candidates = (path.with_stem(f"{path.stem}-{number}") for number in range(2, 1000))
+    return path if not path.exists() else next(c for c in candidates if not c.exists())
+
+
 def command_predict(args) -> None:
     from utils.predicting import predict_csv, predict_images
 
@@ -524,7 +531,7 @@ def command_predict(args) -> None:
         if images is not None:  # an autoencoder's: the images and their reconstructions
             default = f"{Path(args.run).resolve().name}-reconstructions.png"
             figure_path = new_file(
-                out.with_suffix(".png") if out else Path(default), "file", args.run
+                out.with_suffix(".png") if out else unused(Path(default)), "file", args.run
             )
             write_figure(images, figure_path, f"Your images reconstructed by {args.run}")
             notes.append(f"Drew them and their reconstructions in {figure_path}")

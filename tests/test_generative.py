@@ -240,7 +240,7 @@ def test_the_same_samples_command_twice_points_to_its_first_picture(
     assert list(tmp_path.glob("*.png")) == [picture] and picture.read_bytes() == written
 
 
-def test_an_autoencoder_reconstructs_given_images(runs, tmp_path, capsys):
+def test_an_autoencoder_reconstructs_given_images(runs, tmp_path, capsys, monkeypatch):
     digits = np.load(load_case("autoencoder").CASE.data_path)["x_test"][:3]
     for index, digit in enumerate(digits):  # grey levels 0-16 drawn as 0-240, 4x the size
         Image.fromarray((digit * 15).astype("uint8")).resize((32, 32)).save(
@@ -269,6 +269,14 @@ def test_an_autoencoder_reconstructs_given_images(runs, tmp_path, capsys):
     # A generator is given no images.
     assert main(["predict", "--run", str(runs / "gan"), "--images", str(tmp_path / "0.png")]) == 2
     assert "holds a generator, not an image model" in capsys.readouterr().err
+    # Without --out the figure takes a default name; the same command again takes a new one.
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["predict", "--run", run, "--images", str(tmp_path / "0.png")]) == 0
+    assert sorted(path.name for path in tmp_path.glob("autoencoder-*.png")) == [
+        "autoencoder-reconstructions-2.png",
+        "autoencoder-reconstructions.png",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,12 @@ def test_series_split_is_chronological_and_scaled_with_training_months_only():
     # The test months come after every training month; the naive forecast is last month's value.
     assert list(data.test["month"])[0] > list(data.train["month"])[-1]
     np.testing.assert_allclose(data.naive, values[first_test - 1 : -1])
-    assert notes == ["Test: the last 142 of 708 forecasts (1999-03 to 2010-12), in time order."]
+    assert notes[0] == "Test: the last 142 of 708 forecasts (1999-03 to 2010-12), in time order."
+    mean, std = values[:first_test].mean(), values[:first_test].std()
+    assert notes[1].startswith(
+        f"The network trains on 'sst' standardised (minus its training mean {mean:.3g}, over "
+        f"its standard deviation {std:.3g})"
+    )
 
 
 def test_image_split_is_the_shipped_sets_scaled_to_unit_range_and_quick_takes_fewer():

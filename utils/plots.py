@@ -7,6 +7,7 @@ a notebook and saved as PNG in the run or search folder.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
 FIGURE_SIZE = (6.4, 4.8)
@@ -39,6 +40,7 @@ def learning_curves(history: dict[str, list[float]], title: str, best_epoch: int
                 best_epoch, color="grey", linestyle="--", label=f"kept: epoch {best_epoch}"
             )
         axis.set(xlabel="epoch", ylabel=name, title=f"{title}: {name}")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
         axis.legend()
         axis.grid(alpha=0.3)
     fig.tight_layout()
@@ -149,17 +151,25 @@ def trial_figures(table, objective: str, direction: str) -> dict:
     figures["trial_scores"] = fig
     names = [column for column in table.columns if column not in ("trial", "score", "status")]
     if names:
-        fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.6), squeeze=False)
-        for axis, name in zip(axes[0], names):
+        # At most 3 panels a row, all on the objective's scale: readable when projected.
+        rows, columns = int(np.ceil(len(names) / 3)), min(3, len(names))
+        fig, axes = plt.subplots(
+            rows, columns, figsize=(4 * columns, 3.4 * rows), sharey=True, squeeze=False
+        )
+        for axis in axes.ravel()[len(names) :]:
+            axis.set_visible(False)
+        for axis, name in zip(axes.ravel(), names):
             shown = completed & table[name].notna()  # a layer's units exist only with that layer
             values = table[name][shown]
             if pd.api.types.is_numeric_dtype(values):
                 axis.scatter(values.astype(float), table["score"][shown])
                 if name == "learning_rate":
                     axis.set_xscale("log")
+                elif pd.api.types.is_integer_dtype(values) or (values % 1 == 0).all():
+                    axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers, units
             else:
                 axis.scatter([str(value) for value in values], table["score"][shown])
-            axis.set(xlabel=name, ylabel=objective if axis is axes[0][0] else "")
+            axis.set(xlabel=name, ylabel=objective if axis in axes[:, 0] else "")
         fig.suptitle(f"Each hyperparameter against {objective}")
         fig.tight_layout()
         figures["hyperparameters_vs_score"] = fig

@@ -26,7 +26,10 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
     if preprocessor.kind == "series":
         return forecast_csv(run_dir, csv, steps or 1)
     if steps is not None:
-        raise KitError(f"--steps is for a series model; {run_dir} holds a table model.")
+        raise KitError(
+            f"--steps is for a series model; {run_dir} holds a table model, which predicts each "
+            "row of the CSV: drop --steps."
+        )
     frame = read_csv(csv, min_columns=1)  # a model of one feature needs one column
     notes = []
     missing = [column for column in preprocessor.columns if column not in frame.columns]
@@ -146,7 +149,7 @@ def generate(run_dir, count: int, seed: int) -> tuple[np.ndarray, list[str]]:
     if preprocessor.task != "generation":
         raise KitError(
             f"{run_dir} holds {described(preprocessor)}, which does not make new images: "
-            f"--samples is for a generator's run (vae, gan). {USE}"
+            f"--samples is for a generator's run (vae, gan): {USE}"
         )
     model = load_model(run_dir, preprocessor)
     images = outputs(model, latent_samples(count, preprocessor.latent_size, seed))

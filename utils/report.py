@@ -1,6 +1,7 @@
 """Plain-text tables, readable on a projector and in a notebook."""
 
 import math
+import numbers
 import re
 import textwrap
 
@@ -14,8 +15,14 @@ def wrap(text: str) -> str:
 def format_value(value) -> str:
     if value is None:
         return "n/a"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral) and abs(value) >= 10_000:
+        return f"{value:,}"  # 12,000: read at a glance on a projector
     if isinstance(value, float):
-        if abs(value) >= 1e4:
+        if 1e4 <= abs(value) < 1e6:
+            return f"{value:,.0f}"
+        if abs(value) >= 1e6:
             return f"{value:.4g}"
         # Three significant digits below 0.01, so that 0.00129 and 0.00148 still differ.
         return f"{value:.3g}" if 0 < abs(value) < 0.01 else f"{value:.3f}"

@@ -78,7 +78,8 @@ def read_values(path, column: str, minimum: int) -> tuple[pd.DataFrame, np.ndarr
         )
     if len(values) < minimum:
         raise KitError(
-            f"{path} holds {len(values)} value(s) of {column!r}; at least {minimum} are needed."
+            f"{path} holds {len(values)} value(s) of {column!r}; at least {minimum} are needed. "
+            "Add the months before them to the file."
         )
     return frame, values.to_numpy(dtype="float64")
 
@@ -133,7 +134,12 @@ def load_split(plan):
     y = preprocessor.scale(values[window:])
     split_at = first_test - window
     first, last = frame.iloc[first_test, 0], frame.iloc[-1, 0]
-    notes = [f"Test: the last {test} of {targets} forecasts ({first} to {last}), in time order."]
+    notes = [
+        f"Test: the last {test} of {targets} forecasts ({first} to {last}), in time order.",
+        f"The network trains on {plan.target!r} standardised (minus its training mean "
+        f"{preprocessor.mean:.3g}, over its standard deviation {preprocessor.std:.3g}): the "
+        "progress and the learning curves are in those units, the table in the series' own.",
+    ]
     return notes, Split(
         train=frame.iloc[window:first_test].reset_index(drop=True),
         test=frame.iloc[first_test:].reset_index(drop=True),

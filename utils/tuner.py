@@ -267,7 +267,8 @@ def _search(case, setup, settings, kind, record, search_dir, workers, worker_com
             0, distributed.search_trials(kind, record["max_trials"], record["epochs"]) - done
         )
         left = f"at most {left} left" if kind == "hyperband" else f"{left} left"
-        say(f"Search folder {search_dir}\n{kind.capitalize()} search: {done} trials done, {left}")
+        trials_done = f"{done} trial{'' if done == 1 else 's'} done"
+        say(f"Search folder {search_dir}\n{kind.capitalize()} search: {trials_done}, {left}")
         trials = distributed.hyperband_trials(record["epochs"])
         if kind == "hyperband" and done == 0 and trials > HYPERBAND_MANY_TRIALS:
             say(
