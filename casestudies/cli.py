@@ -539,8 +539,8 @@ def command_predict(args) -> None:
         predictions, notes = predict_csv(args.run, args.csv, args.steps)
     for note in notes:
         print(wrap(note), file=sys.stderr)
-    if out is None:
-        predictions.to_csv(sys.stdout, index=False)
+    if out is None:  # to read on screen: 6 significant digits (--out writes every digit)
+        predictions.to_csv(sys.stdout, index=False, float_format="%.6g")
     else:
         predictions.to_csv(out, index=False)
         print(f"Wrote {len(predictions)} predictions to {out}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """End to end through the command line:
 a run trains, reports beside a baseline, and writes a complete folder."""
 
+import io
 import json
 
 import numpy as np
@@ -429,3 +430,31 @@ def test_every_training_option_reaches_the_run_and_its_config(workdir):
     assert config["validation_split"] == 0.1 and config["stratify"] is False and config["seed"] == 3
     metrics = json.loads((workdir / "o" / "metrics.json").read_text())
     assert (metrics["n_train"], metrics["n_test"], metrics["epochs_run"]) == (105, 45, 1)
+
+
+def test_predict_prints_six_significant_digits_and_writes_every_digit(quick_runs, tmp_path, capsys):
+    run, rows = str(quick_runs["air_quality"]), str(DATA_DIR / "air_quality.csv")
+    frame = pd.read_csv(rows).dropna()
+    frame.to_csv(tmp_path / "complete.csv", index=False)
+    assert main(["predict", "--run", run, "--csv", str(tmp_path / "complete.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        main(
+            [
+                "predict",
+                "--run",
+                run,
+                "--csv",
+                str(tmp_path / "complete.csv"),
+                "--out",
+                str(tmp_path / "p.csv"),
+            ]
+        )
+        == 0
+    )
+    shown, full = pd.read_csv(io.StringIO(printed)), pd.read_csv(tmp_path / "p.csv")
+    digits = shown["prediction"].map(
+        lambda value: len(f"{value:.15g}".replace("-", "").replace(".", "").lstrip("0"))
+    )
+    assert digits.max() <= 6 < full["prediction"].map(lambda value: len(repr(value))).max()
+    np.testing.assert_allclose(shown["prediction"], full["prediction"], rtol=1e-5)
