@@ -36,6 +36,7 @@ from utils import experiment
 from utils.case import GENERATIVE_TASKS, QUICK_SEARCH_EPOCHS
 from utils.evaluation import LOWER_IS_BETTER, peer_models, score, to_labels
 from utils.hyperparameters import build
+from utils.report import wrap
 
 # Seconds the unit-1 case studies' runs may take beyond importing Keras, on 2 cores.
 RUN_ALL_BEYOND_IMPORT = 4
@@ -176,8 +177,9 @@ def fit_scikit_learn(case, model, data, X, y, seed: int) -> dict:
     return {"seed": seed, "fit_seconds": seconds, "metric": test_metric(case, data, y_pred, scores)}
 
 
-def measure_case(case, build_model, settings, seeds) -> dict[str, list[dict]]:
-    """Every contender, seed by seed. The peers see all the training rows, as in a run's table."""
+def measure_case(case, build_model, settings, seeds, say=print) -> dict[str, list[dict]]:
+    """Every contender, seed by seed (a line of fit seconds after each seed: a full bench takes
+    minutes). The peers see all the training rows, as in a run's table."""
     kit_plan, course_plan, kit_data, course_data = case_data(case, settings)
     split = kit_plan.validation_split
     results = {name: [] for name in ("course", "kit", "numpy", "sklearn-mlp")}
@@ -188,18 +190,22 @@ def measure_case(case, build_model, settings, seeds) -> dict[str, list[dict]]:
             for name, seconds, metrics in timed_peers(kit_data, replace(kit_plan, seed=seed)):
                 row = {"seed": seed, "fit_seconds": seconds, "metric": metrics[case.metric]}
                 results.setdefault(name, []).append(row)
-            continue
-        results["numpy"].append(
-            fit_numpy(case, build_model, kit_data, kit_plan.recipe, seed, split)
-        )
-        results["sklearn-mlp"].append(
-            fit_sklearn_mlp(case, build_model, kit_data, kit_plan.recipe, seed, split)
-        )
-        for name, model in peer_models(kit_data.preprocessor.task, seed).items():
-            rows = (kit_data.X_train, kit_data.y_train)
-            results.setdefault(name, []).append(
-                fit_scikit_learn(case, model, kit_data, *rows, seed)
+        else:
+            results["numpy"].append(
+                fit_numpy(case, build_model, kit_data, kit_plan.recipe, seed, split)
             )
+            results["sklearn-mlp"].append(
+                fit_sklearn_mlp(case, build_model, kit_data, kit_plan.recipe, seed, split)
+            )
+            for name, model in peer_models(kit_data.preprocessor.task, seed).items():
+                rows = (kit_data.X_train, kit_data.y_train)
+                results.setdefault(name, []).append(
+                    fit_scikit_learn(case, model, kit_data, *rows, seed)
+                )
+        seconds = [
+            f"{name} {rows[-1]['fit_seconds']:.1f}" for name, rows in results.items() if rows
+        ]
+        say(wrap(f"seed {seed}, fit seconds: {', '.join(seconds)}"))
     return {name: rows for name, rows in results.items() if rows and all(rows)}
 
 
@@ -318,7 +324,7 @@ def bench(cases, settings, seeds=(0, 1, 2), custom: bool = False, say=print) -> 
         if case.task in GENERATIVE_TASKS:
             report["cases"][case.name] = measure_generative(case, settings, seeds, say)
             continue
-        results = measure_case(case, build_model, settings, seeds)
+        results = measure_case(case, build_model, settings, seeds, say)
         other = (
             measure_kit_on("jax", case.name, custom, settings, seeds)
             if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow"

@@ -70,6 +70,9 @@ def test_quick_bench_measures_both_recipes_and_the_peers(workdir, capsys):
     )
     assert {"help_seconds", "list_seconds"} <= set(startup)
     assert "time / kit" in out and "faster than the course recipe" in out
+    # A line after each seed's fits, before the table: a full bench takes minutes.
+    progress = " ".join(out.split("\ncontender ")[0].split())
+    assert "seed 0, fit seconds: course " in progress and " random_forest " in progress
 
 
 def test_bench_runs_on_a_learners_csv(workdir, real_combine, capsys):
