@@ -124,6 +124,11 @@ def test_a_search_prints_its_trials_retraining_and_results_within_80_columns(wor
     assert any(line.startswith("default: epoch 3/3  loss ") for line in lines)
     assert "Trials, best val_mae first:" in lines
     assert [line for line in lines if len(line) >= 80] == []
+    # Each trial's line ends in its seconds, never wrapped away from their unit.
+    assert len([line for line in lines if line.startswith("  trial: ")]) == 2
+    unwrapped = re.sub(r"\n +", " ", "\n".join(lines))  # a wrapped line's continuation
+    seconds = r"\(\d+\.\d\N{NO-BREAK SPACE}s\)"  # kept whole by the wrapping
+    assert len(re.findall(r"-> val_mae \d+\.\d{4} " + seconds, unwrapped)) == 2
 
 
 def test_the_trials_table_fits_80_columns_with_each_models_layers_in_one_column():

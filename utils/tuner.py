@@ -82,9 +82,8 @@ class CaseHyperModel(keras_tuner.HyperModel):
                 "diverged: the loss became NaN or infinite (learning rate too high?)"
             )
         best = int(np.argmin(scores) if direction(self.objective) == "min" else np.argmax(scores))
-        line = (
-            f"trial: {values} -> {self.objective} {scores[best]:.4f} ({training.fit_seconds:.1f} s)"
-        )
+        seconds = f"({training.fit_seconds:.1f}\N{NO-BREAK SPACE}s)"  # never wrapped apart
+        line = f"trial: {values} -> {self.objective} {scores[best]:.4f} {seconds}"
         self.say(textwrap.fill(line, WIDTH, initial_indent="  ", subsequent_indent="    "))
         return {name: float(series[best]) for name, series in history.items() if name != "epoch"}
 
