@@ -221,3 +221,14 @@ def test_error_by_month_groups_only_the_calendar_months_present():
     axis = fig.axes[0]
     assert [label.get_text() for label in axis.get_xticklabels()] == ["Jan", "Nov", "Dec"]
     np.testing.assert_allclose([bar.get_height() for bar in axis.containers[0]], [2.0, 0.5, 0.0])
+
+
+def test_a_saved_figure_widens_to_hold_a_title_too_long_for_it_and_only_then(tmp_path):
+    from PIL import Image
+
+    for name, title in [("short", "loss"), ("long", "a title far longer than two inches " * 2)]:
+        figure, axis = plt.subplots(figsize=(2, 2))
+        axis.set_title(title)
+        plots.save(figure, tmp_path / f"{name}.png")
+    assert Image.open(tmp_path / "short.png").size == (240, 240)  # 2 inches at 120 dpi
+    assert Image.open(tmp_path / "long.png").size[0] > 500  # the whole title, not cut

@@ -14,9 +14,12 @@ FIGURE_SIZE = (6.4, 4.8)
 
 
 def save(figure, path) -> None:
-    """Write the figure as a PNG to project (120 dpi), cropped to what it draws so that no
-    title or label is cut, and close it."""
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    """Write the figure as a PNG to project (120 dpi) and close it. A title too long for the
+    figure widens the picture to hold it (`bbox_inches="tight"`, which costs a second drawing,
+    so only then: the layout already keeps the rest inside)."""
+    titles = [figure.get_suptitle(), *(axis.get_title() for axis in figure.axes)]
+    too_long = max(map(len, titles)) * 0.1 > figure.get_figwidth()  # about 0.1 inch a letter
+    figure.savefig(path, dpi=120, bbox_inches="tight" if too_long else None)
     plt.close(figure)
 
 
