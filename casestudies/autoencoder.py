@@ -26,6 +26,7 @@ from utils.case import CaseStudy, Recipe
 from utils.generative import Outcome, accuracy, judge, mse, outputs, pca, pca_reconstruct
 
 IMAGE_SHAPE = (8, 8, 1)
+CODE_SIZE = 16  # numbers in the code: the bottleneck (the default of `hp`)
 
 CASE = CaseStudy(
     name="autoencoder",
@@ -63,7 +64,9 @@ def build_model(hp):
             keras.Input(shape=IMAGE_SHAPE),
             keras.layers.Flatten(),
             keras.layers.Dense(hidden, activation="relu"),
-            keras.layers.Dense(hp.Choice("code_size", [2, 4, 8, 16, 32], default=16), name="code"),
+            keras.layers.Dense(
+                hp.Choice("code_size", [2, 4, 8, 16, 32], default=CODE_SIZE), name="code"
+            ),
             keras.layers.Dense(hidden, activation="relu"),
             keras.layers.Dense(64, activation="sigmoid"),  # grey levels in [0, 1]
             keras.layers.Reshape(IMAGE_SHAPE),

@@ -202,10 +202,12 @@ def measure_case(case, build_model, settings, seeds, say=print) -> dict[str, lis
                 results.setdefault(name, []).append(
                     fit_scikit_learn(case, model, kit_data, *rows, seed)
                 )
-        seconds = [
-            f"{name} {rows[-1]['fit_seconds']:.1f}" for name, rows in results.items() if rows
+        progress = [
+            f"{name} {fits[-1]['fit_seconds']:.1f}"
+            for name, fits in results.items()
+            if fits and fits[-1]  # None: no NumPy or scikit-learn twin of this model
         ]
-        say(wrap(f"seed {seed}, fit seconds: {', '.join(seconds)}"))
+        say(wrap(f"seed {seed}, fit seconds: {', '.join(progress)}"))
     return {name: rows for name, rows in results.items() if rows and all(rows)}
 
 

@@ -383,9 +383,10 @@ def examples(case) -> int:
         return sum(1 for _ in lines) - 1
 
 
-def check_input(case, settings) -> None:
+def check_input(case, settings, out_option: str | None = "--out") -> None:
     """What can be checked before TensorFlow loads and any folder is written: the options,
-    the data, --out, and --validation-split against the training rows it will split."""
+    the data, --out (`out_option`: None for a command without one), and --validation-split
+    against the training rows it will split."""
     import math
 
     from utils import experiment
@@ -402,7 +403,7 @@ def check_input(case, settings) -> None:
     if settings.out is not None:
         check_out_dir(settings.out)
     else:
-        check_writable(settings.runs_root, "--out")
+        check_writable(settings.runs_root, out_option)
     if case.kind == "images":
         from utils.images import read_npz
 
@@ -500,11 +501,14 @@ def new_file(path: Path, what: str, run: str) -> Path:
     return path
 
 
-def unused(path: Path) -> Path:
+def first_free_name(path: Path) -> Path:
     """`path`, or the first of NAME-2.png, NAME-3.png, ... that does not exist yet: a default
     name given again never overwrites the first file."""
-    candidates = (path.with_stem(f"{path.stem}-{number}") for number in range(2, 1000))
-    return path if not path.exists() else next(c for c in candidates if not c.exists())
+    candidates = [path, *(path.with_stem(f"{path.stem}-{number}") for number in range(2, 1000))]
+    free = next((candidate for candidate in candidates if not candidate.exists()), None)
+    if free is None:
+        raise KitError(f"{path} and 998 numbered copies exist: choose a file with --out.")
+    return free
 
 
 def command_predict(args) -> None:
@@ -531,7 +535,7 @@ def command_predict(args) -> None:
         if images is not None:  # an autoencoder's: the images and their reconstructions
             default = f"{Path(args.run).resolve().name}-reconstructions.png"
             figure_path = new_file(
-                out.with_suffix(".png") if out else unused(Path(default)), "file", args.run
+                out.with_suffix(".png") if out else first_free_name(Path(default)), "file", args.run
             )
             write_figure(images, figure_path, f"Your images reconstructed by {args.run}")
             notes.append(f"Drew them and their reconstructions in {figure_path}")
@@ -621,7 +625,7 @@ def searchable_case(name: str, command: str):
 def command_grid(args) -> None:
     module = searchable_case(args.name, "grid")
     settings = search_settings(args)
-    check_input(module.CASE, settings)  # bad data or options: one line, TensorFlow not loaded
+    check_input(module.CASE, settings, out_option=None)  # one line, TensorFlow not loaded
     folds = args.cv or (QUICK_FOLDS if settings.quick else 3)
     check_folds(module.CASE, settings, folds)
     from utils.grid import grid_search

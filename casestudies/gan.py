@@ -34,6 +34,8 @@ from utils.generative import (
     outputs,
 )
 
+LATENT_SIZE = 16  # the random numbers the generator reads (the default of `hp`)
+LEARNING_RATE = 1e-3  # both Adam optimizers' (the default of `hp`)
 SNAPSHOTS = 10  # sample grids kept during training, evenly spaced
 SNAPSHOT_CODES = 10  # the same codes each time
 
@@ -64,7 +66,7 @@ def build_model(hp):
     discriminator of 128 units, 16 latent numbers, Adam at 1e-3 with beta_1 0.5 for each."""
     from casestudies.generative_models import GAN, keras
 
-    latent_size = hp.Choice("latent_size", [8, 16, 32], default=16)
+    latent_size = hp.Choice("latent_size", [8, 16, 32], default=LATENT_SIZE)
     hidden = hp.Choice("hidden_units", [64, 128, 256], default=128)
     generator = keras.Sequential(
         [
@@ -89,7 +91,7 @@ def build_model(hp):
         ],
         name="discriminator",
     )
-    learning_rate = hp.Choice("learning_rate", [1e-3, 2e-4], default=1e-3)
+    learning_rate = hp.Choice("learning_rate", [1e-3, 2e-4], default=LEARNING_RATE)
     model = GAN(generator, discriminator)
     model.compile(
         d_optimizer=keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5),

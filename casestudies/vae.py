@@ -131,11 +131,12 @@ def evaluate(model, data, run_plan) -> Outcome:
             "Test digits in the latent space, coloured by the digit (never shown to the VAE)",
         ),
     }
-    shown = round(reconstruction_loss, 2), round(kl_loss, 2)  # a sum that adds up as printed
+    # Rounded first, so that the sum adds up as printed.
+    reconstruction, kl = round(reconstruction_loss, 2), round(kl_loss, 2)
     notes = [
-        f"Test losses per digit: reconstruction {shown[0]:.2f} (binary "
-        f"cross-entropy summed over 64 pixels) + KL {shown[1]:.2f} = "
-        f"{sum(shown):.2f}. confident: the share of {SAMPLES} new images a "
+        f"Test losses per digit: reconstruction {reconstruction:.2f} (binary "
+        f"cross-entropy summed over 64 pixels) + KL {kl:.2f} = "
+        f"{reconstruction + kl:.2f}. confident: the share of {SAMPLES} new images a "
         "judge trained on real digits reads with probability above 0.8; digits: how many of "
         "the 10 appear among them; mse: test digits through the 2-number code, beside PCA's.",
         *collapse_note(metrics),

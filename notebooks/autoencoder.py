@@ -297,8 +297,8 @@ from casestudies.cli import main
 
 command = ["run", "autoencoder", "--recipe", "course", "--seed", str(seed), "--quiet"]
 command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
-if code_size != 16:  # the case's (casestudies/autoencoder.py)
-    print(f"The command line's code has 16 numbers, this notebook's {code_size}.")
+if code_size != autoencoder.CODE_SIZE:
+    print(f"The command line's code has {autoencoder.CODE_SIZE} numbers, this one's {code_size}.")
 exit_status = main(command)
 
 # %% [markdown]

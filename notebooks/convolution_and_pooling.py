@@ -92,9 +92,9 @@ print(feature_map[0, :, :, 0])
 # zeros added at each end, fits floor((n + 2p − k) / s) + 1 times. Keras does not take p: it
 # takes `padding`. With `padding="valid"` (p = 0) that is floor((n − k) / s) + 1. With
 # `padding="same"`, Keras adds zeros so that the output has ceil(n / s) cells: all n for
-# stride 1. It pads max((ceil(n/s) − 1)·s + k − n, 0) cells in total (none when the kernel
-# is smaller than the stride and the windows already fit), the odd one, if any, on the
-# bottom or right:
+# stride 1. It pads max((ceil(n/s) − 1)·s + k − n, 0) cells in total (none when the windows
+# already cover all n cells, as k = s = 2 on an even n), the odd one, if any, on the bottom
+# or right:
 
 # %%
 print(inspect.getsource(output_size))

@@ -94,10 +94,9 @@ plt.show()
 # %% [markdown]
 # ## Build the model
 # The autoencoder of the autoencoder notebook, with a `GaussianNoise` layer in front of it
-# and a wider, ReLU code (below).
-# That layer adds fresh noise to every training batch (`fit`), and none when the model
-# predicts: so it trains on noisy inputs and clean targets (`fit(X_train, X_train)`), and we
-# give it our own noisy test images to clean.
+# and a wider, ReLU code (below). The `GaussianNoise` layer adds fresh noise to every training
+# batch (`fit`), and none when the model predicts: so it trains on noisy inputs and clean
+# targets (`fit(X_train, X_train)`), and we give it our own noisy test images to clean.
 #
 # The code is a dense layer of 32 ReLU units, named `"code"`: more numbers than the 16 of the
 # plain autoencoder, since the noise, not the bottleneck, is what stops it copying its input.

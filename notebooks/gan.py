@@ -356,10 +356,10 @@ from casestudies.cli import main
 command = ["run", "gan", "--recipe", "course", "--seed", str(seed), "--quiet"]
 command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
 for name, yours, the_case in [
-    ("latent_size", latent_size, 16),
-    ("learning_rate", learning_rate, 1e-3),
+    ("latent_size", latent_size, case.LATENT_SIZE),
+    ("learning_rate", learning_rate, case.LEARNING_RATE),
 ]:
-    if yours != the_case:  # the case's (casestudies/gan.py)
+    if yours != the_case:
         print(f"The command line's {name} is {the_case:g}, this notebook's {yours:g}.")
 exit_status = main(command)
 

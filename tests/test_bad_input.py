@@ -142,7 +142,7 @@ CASES = {
     "an empty file for --out": (
         plain("taken"),
         ["run", "iris", "--out", "taken"],
-        ["taken is a file, not a folder: choose a new folder for --out."],
+        ["Can't create the folder taken: a file of that name is in the way.", "give --out"],
     ),
     "an empty target": (
         plain("data.csv", "a,b,y\n" + "".join(f"{i},{i % 7},\n" for i in range(40))),
@@ -448,7 +448,7 @@ def test_a_file_we_may_not_write_is_one_line_not_a_traceback(workdir, capsys, mo
     "argv, folder, fix",
     [
         (["run", "iris", "--quick"], "runs", "give --out another folder"),
-        (["grid", "iris", "--quick"], "runs", "give --out another folder"),
+        (["grid", "iris", "--quick"], "runs", "run from another folder"),  # grid has no --out
         (["tune", "iris", "--quick"], "searches", "run from another folder"),
     ],
 )
@@ -465,7 +465,12 @@ def test_a_file_where_the_results_folder_goes_is_refused_before_any_work(
     assert (workdir / folder).read_text() == "notes\n"
 
 
-def test_a_folder_the_system_refuses_is_one_sentence(workdir, capsys):
-    assert main(["run", "iris", "--quick", "--out", "/proc/no-such-run"]) == 2
-    # (as root the mkdir fails; as a user the check for a writable folder refuses it first)
-    check_one_line(capsys, ["/proc/no-such-run", "give --out"])
+def test_a_folder_the_system_refuses_is_one_sentence(workdir, capsys, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)  # as a read-only disk or a full one would
+    assert main(["run", "iris", "--quick", "--out", "new"]) == 2
+    check_one_line(
+        capsys, ["Can't create the folder new (Permission denied).", "give --out another folder"]
+    )

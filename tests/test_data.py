@@ -114,6 +114,12 @@ BAD_INPUTS = {
         "'y' of data.csv holds numbers written as text (e.g. '0%')",
     ),
     "semicolons": ("a;y\n" + "1;0\n2;1\n" * 10, "y", "binary", "separated by semicolons"),
+    "a title line holding a vertical bar": (
+        "Air quality | New York 1973\na,b,y\n" + "1,5,0\n2,6,1\n" * 10,
+        "y",
+        "binary",
+        "its first line has 1 value(s), but the rows below have 3",
+    ),
     "semicolons and decimal commas, as a European spreadsheet saves them": (
         "a;b;y\n" + "1,5;2;0\n2,25;3;1\n" * 10,
         "y",

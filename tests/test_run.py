@@ -453,8 +453,10 @@ def test_predict_prints_six_significant_digits_and_writes_every_digit(quick_runs
         == 0
     )
     shown, full = pd.read_csv(io.StringIO(printed)), pd.read_csv(tmp_path / "p.csv")
-    digits = shown["prediction"].map(
-        lambda value: len(f"{value:.15g}".replace("-", "").replace(".", "").lstrip("0"))
-    )
-    assert digits.max() <= 6 < full["prediction"].map(lambda value: len(repr(value))).max()
+
+    def significant_digits(value: float) -> int:
+        return len(f"{value:.15g}".lstrip("-").replace(".", "").lstrip("0").split("e")[0])
+
+    assert shown["prediction"].map(significant_digits).max() <= 6
+    assert full["prediction"].map(significant_digits).max() > 6
     np.testing.assert_allclose(shown["prediction"], full["prediction"], rtol=1e-5)

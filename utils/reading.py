@@ -6,6 +6,7 @@ header. An empty column without a name (a comma at the end of every line) is dro
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from utils.errors import KitError
@@ -131,10 +132,21 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             f"{path} could not be read as CSV ({first_line}). "
             "Check it has one header row and commas between values."
         ) from None
-    separator = next(
-        (name for mark, name in SEPARATORS.items() if mark in str(frame.columns[0])), ""
+    # One name holding a separator that the first row holds too (decimal commas may split the
+    # rows, never the header): the file is not comma-separated. A title line holds it alone.
+    header = str(frame.columns[0])
+    row = (
+        "" if frame.empty else " ".join(map(str, [*np.atleast_1d(frame.index[0]), *frame.iloc[0]]))
     )
-    if len(frame.columns) == 1 and separator:  # (decimal commas may split the rows, not the header)
+    separator = next(
+        (
+            name
+            for mark, name in SEPARATORS.items()
+            if mark in header and (frame.empty or mark in row)
+        ),
+        "",
+    )
+    if len(frame.columns) == 1 and separator:
         raise KitError(
             f"{path} has its values separated by {separator}, not commas (its header reads "
             f"{frame.columns[0]!r}). Save it as comma-separated CSV, with decimal points."

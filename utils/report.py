@@ -15,8 +15,6 @@ def wrap(text: str) -> str:
 def format_value(value) -> str:
     if value is None:
         return "n/a"
-    if isinstance(value, bool):
-        return str(value)
     if isinstance(value, numbers.Integral) and abs(value) >= 10_000:
         return f"{value:,}"  # 12,000: read at a glance on a projector
     if isinstance(value, float):

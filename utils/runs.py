@@ -51,7 +51,7 @@ def check_out_dir(out) -> Path:
     """`--out DIR` may be new or empty, never a folder holding earlier results."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise KitError(f"{out} is a file, not a folder: choose a new folder for --out.")
+        raise _file_in_the_way(out, "--out")
     if out.exists() and any(out.iterdir()):
         raise KitError(
             f"{out} already exists and is not empty; a run never overwrites earlier results. "
@@ -105,16 +105,13 @@ def new_run_dir(name: str, runs_root="runs") -> Path:
     root = Path(runs_root)
     with creating(root, option=None):
         root.mkdir(parents=True, exist_ok=True)
-    for attempt in range(1, 1000):
-        run_dir = root / (stem if attempt == 1 else f"{stem}-{attempt}")
-        try:
-            run_dir.mkdir()  # fails if it exists: two runs in the same second get -2, -3, ...
-            return run_dir
-        except FileExistsError:
-            continue
-        except OSError:
-            with creating(run_dir, option=None):
-                raise
+        for attempt in range(1, 1000):
+            run_dir = root / (stem if attempt == 1 else f"{stem}-{attempt}")
+            try:
+                run_dir.mkdir()  # fails if it exists: two searches in one second get -2, -3, ...
+                return run_dir
+            except FileExistsError:
+                continue
     raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
 
 
@@ -259,13 +256,13 @@ def claim_run_dir(name: str, runs_root="runs", out=None) -> tuple[Path, Path]:
         return final, staging
     stem = f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
     root = Path(runs_root)
-    for attempt in range(1, 1000):
-        final = root / (stem if attempt == 1 else f"{stem}-{attempt}")
-        with creating(root):
-            root.mkdir(parents=True, exist_ok=True)
+    with creating(root):
+        root.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 1000):
+            final = root / (stem if attempt == 1 else f"{stem}-{attempt}")
             staging = _claim(final)  # two runs in the same second get -2, -3, ...
-        if staging is not None:
-            return final, staging
+            if staging is not None:
+                return final, staging
     raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
 
 
