@@ -300,22 +300,16 @@ def test_fit_trains_a_softmax_for_text_labels(workdir, capsys):
 
 
 def test_predict_writes_class_names_and_probabilities(quick_runs, tmp_path, capsys):
-    out = tmp_path / "predictions.csv"
-    assert (
-        main(
-            [
-                "predict",
-                "--run",
-                str(quick_runs["iris"]),
-                "--csv",
-                str(DATA_DIR / "iris.csv"),
-                "--out",
-                str(out),
-            ]
+    def predict(csv, out):
+        assert (
+            main(
+                ["predict", "--run", str(quick_runs["iris"]), "--csv", str(csv), "--out", str(out)]
+            )
+            == 0
         )
-        == 0
-    )
-    predictions = pd.read_csv(out)
+        return pd.read_csv(out)
+
+    predictions = predict(DATA_DIR / "iris.csv", tmp_path / "predictions.csv")
     assert len(predictions) == 150
     classes = ["setosa", "versicolor", "virginica"]
     probabilities = predictions[[f"probability_{name}" for name in classes]]
@@ -333,22 +327,8 @@ def test_predict_writes_class_names_and_probabilities(quick_runs, tmp_path, caps
     np.testing.assert_allclose(probabilities.to_numpy(), expected, rtol=1e-5, atol=1e-6)
     shuffled = tmp_path / "shuffled.csv"
     frame[list(reversed(frame.columns))].to_csv(shuffled, index=False)
-    again = tmp_path / "again.csv"
-    assert (
-        main(
-            [
-                "predict",
-                "--run",
-                str(quick_runs["iris"]),
-                "--csv",
-                str(shuffled),
-                "--out",
-                str(again),
-            ]
-        )
-        == 0
-    )
-    np.testing.assert_allclose(pd.read_csv(again)[probabilities.columns], probabilities, rtol=1e-6)
+    again = predict(shuffled, tmp_path / "again.csv")
+    np.testing.assert_allclose(again[probabilities.columns], probabilities, rtol=1e-6)
 
 
 def test_a_binary_prediction_is_its_probability_at_the_half_threshold(quick_runs, tmp_path):
