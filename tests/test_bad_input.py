@@ -431,8 +431,12 @@ def test_a_working_folder_we_cannot_write_is_refused_before_training(workdir, ca
     monkeypatch.setattr(os, "access", access)
     monkeypatch.setattr("utils.experiment.run_experiment", pytest.fail)  # refused before training
     assert main(["run", "iris", "--quick"]) == 2
-    check_one_line(capsys, ["Can't write runs:", "is not writable", "give --out one"])
+    check_one_line(capsys, ["Can't write runs:", "is not writable", "give --out another folder"])
     assert list(workdir.iterdir()) == []
+    # grid has no --out: the fix it is given is the folder to run from, and only that.
+    monkeypatch.setattr("utils.grid.grid_search", pytest.fail)
+    assert main(["grid", "iris", "--quick"]) == 2
+    check_one_line(capsys, ["Can't write runs:", "Run from a folder you can write to."])
 
 
 def test_a_file_we_may_not_write_is_one_line_not_a_traceback(workdir, capsys, monkeypatch):

@@ -168,7 +168,7 @@ def trial_figures(table, objective: str, direction: str) -> dict:
                 axis.scatter(values.astype(float), table["score"][shown])
                 if name == "learning_rate":
                     axis.set_xscale("log")
-                elif pd.api.types.is_integer_dtype(values) or (values % 1 == 0).all():
+                elif (values % 1 == 0).all():
                     axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers, units
             else:
                 axis.scatter([str(value) for value in values], table["score"][shown])

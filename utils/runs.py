@@ -61,26 +61,35 @@ def check_out_dir(out) -> Path:
     return out
 
 
-def check_writable(folder, option: str) -> None:
-    """The nearest folder that exists must take a new one, or the run would fail after training."""
+def check_writable(folder, option: str | None) -> None:
+    """The nearest folder that exists must take a new one, or the run would fail after training.
+    `option`: the one that chooses another folder (None: the command has none)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise _file_in_the_way(folder, option)
     existing = folder if folder.is_dir() else next(p for p in folder.parents if p.exists())
     if not existing.is_dir():
-        raise KitError(f"{option} {folder} is inside {existing}, a file: choose a folder.")
+        raise KitError(f"{folder} is inside {existing}, a file: {_another_folder(option)}.")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise KitError(
-            f"Can't write {folder}: {existing} is not writable. Run from a folder you can write "
-            f"to, or give {option} one."
+            f"Can't write {folder}: {existing} is not writable. {_writable_fix(option)}."
         )
 
 
+def _another_folder(option: str | None) -> str:
+    return f"give {option} another folder" if option else "run from another folder"
+
+
+def _writable_fix(option: str | None) -> str:
+    return "Run from a folder you can write to" + (
+        f", or give {option} another folder" if option else ""
+    )
+
+
 def _file_in_the_way(folder: Path, option: str | None) -> KitError:
-    fix = f"give {option} another folder" if option else "run from another folder"
     return KitError(
         f"Can't create the folder {folder}: a file of that name is in the way. Move the file, "
-        f"or {fix}."
+        f"or {_another_folder(option)}."
     )
 
 
@@ -94,8 +103,8 @@ def creating(folder: Path, option: str | None = "--out"):
         raise _file_in_the_way(folder, option) from None
     except OSError as error:
         raise KitError(
-            f"Can't create the folder {folder} ({error.strerror or error}). Run from a folder "
-            f"you can write to{f', or give {option} another folder' if option else ''}."
+            f"Can't create the folder {folder} ({error.strerror or error}). "
+            f"{_writable_fix(option)}."
         ) from None
 
 
