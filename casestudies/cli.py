@@ -15,7 +15,7 @@ from utils.case import EXAMPLES, GENERATIVE_TASKS, QUICK_FOLDS, RECIPES, TASKS
 from utils.errors import KitError
 from utils.keras_setup import backend_name
 from utils.report import wrap
-from utils.runs import SearchInterrupted
+from utils.runs import SearchInterrupted, exit_status
 
 
 class Parser(argparse.ArgumentParser):
@@ -719,11 +719,10 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
-    except SearchInterrupted:  # it has said how to resume, and its finished trials stay
-        return 130
-    except KeyboardInterrupt:
-        print("\nInterrupted: nothing more was written.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        if not isinstance(stop, SearchInterrupted):  # a search has said how to resume it
+            print("\nInterrupted: nothing more was written.", file=sys.stderr)
+        return exit_status(stop)
     except BrokenPipeError:
         # The reader stopped early (`predict ... | head`): no traceback, as the Python docs advise.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -131,6 +131,18 @@ class Interrupted(KeyboardInterrupt):
 class SearchInterrupted(KeyboardInterrupt):
     """A stopped search, which has said how to resume it: its finished trials stay."""
 
+    def __init__(self, stop: KeyboardInterrupt):
+        super().__init__()
+        self.stop = stop
+
+
+def exit_status(stop: KeyboardInterrupt) -> int:
+    """128 + the number of the signal that stopped the command, as a shell reports it: 130 for
+    Ctrl-C, 143 for SIGTERM."""
+    if isinstance(stop, SearchInterrupted):
+        stop = stop.stop
+    return 128 + (signal.SIGTERM if isinstance(stop, Interrupted) else signal.SIGINT)
+
 
 # The signal (SIGINT or SIGTERM) that asked this process to stop, while a handler below is in
 # place. Python drops an exception raised inside a garbage-collection callback, such as the one

@@ -8,6 +8,7 @@ NaN fails and is never chosen. The trials can run in a chief and workers (`utils
 import contextlib
 import io
 import json
+import sys
 import textwrap
 import warnings
 from dataclasses import replace
@@ -284,12 +285,13 @@ def _search(case, setup, settings, kind, record, search_dir, workers, worker_com
             worker_command,
             say,
         )
-    except KeyboardInterrupt:
-        say(
+    except KeyboardInterrupt as stop:
+        print(
             "\nInterrupted. Continue where it stopped with: "
-            f"python -m casestudies tune {case.name} --resume {search_dir}"
+            f"python -m casestudies tune {case.name} --resume {search_dir}",
+            file=sys.stderr,
         )
-        raise runs.SearchInterrupted from None
+        raise runs.SearchInterrupted(stop) from None
     if not reports:
         return None
     if workers:  # the chief saved the oracle's state after every trial: read it back
