@@ -36,6 +36,7 @@ from utils import experiment
 from utils.case import GENERATIVE_TASKS, QUICK_SEARCH_EPOCHS
 from utils.evaluation import LOWER_IS_BETTER, peer_models, score, to_labels
 from utils.hyperparameters import build
+from utils.keras_setup import backend_name
 from utils.report import wrap
 
 # Seconds the unit-1 case studies' runs may take beyond importing Keras, on 2 cores.
@@ -329,7 +330,7 @@ def bench(cases, settings, seeds=(0, 1, 2), custom: bool = False, say=print) -> 
         results = measure_case(case, build_model, settings, seeds, say)
         other = (
             measure_kit_on("jax", case.name, custom, settings, seeds)
-            if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow"
+            if backend_name() == "tensorflow"  # else the kit already runs on another one
             else None
         )
         if other:
@@ -475,7 +476,7 @@ def startup_report(quick: bool, say=print) -> dict:
 
 def run_benchmark(name, csv, target, task, seeds, quick: bool, out=None) -> None:
     """`bench`: every case (or one, or a learner's CSV), then start-up times; saves bench.json."""
-    from casestudies import CASE_STUDIES, custom, load_case
+    from casestudies import all_on_this_backend, check_backend, custom, load_case
     from utils import runs
     from utils.errors import KitError
 
@@ -494,7 +495,9 @@ def run_benchmark(name, csv, target, task, seeds, quick: bool, out=None) -> None
         task = task or "auto"
         cases = [(custom.case_for(csv, target, task), custom.build_model)]
     else:
-        modules = [load_case(each) for each in (CASE_STUDIES if name == "all" else (name,))]
+        modules = all_on_this_backend("bench") if name == "all" else [load_case(name)]
+        for module in modules:
+            check_backend(module.CASE)  # before the folder is claimed
         cases, task = [(module.CASE, module.build_model) for module in modules], None
     if out:
         runs.check_out_dir(out)

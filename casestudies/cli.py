@@ -10,10 +10,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from casestudies import CASE_STUDIES, load_case
-from utils.case import EXAMPLES, GENERATIVE_TASKS, QUICK_FOLDS, RECIPES, TASKS
+from casestudies import CASE_STUDIES, all_on_this_backend, check_backend, load_case
+from utils.case import DEFAULT_TRIALS, EXAMPLES, GENERATIVE_TASKS, QUICK_FOLDS, RECIPES, TASKS
+from utils.distributed import MAX_LOCAL_WORKERS, TUNERS
 from utils.errors import KitError
-from utils.keras_setup import backend_name
 from utils.report import wrap
 from utils.runs import SearchInterrupted, exit_status
 
@@ -216,13 +216,14 @@ def build_parser() -> Parser:
     tune.add_argument("name", metavar="NAME", help=f"one of {', '.join(supervised_cases())}")
     tune.add_argument(
         "--tuner",
-        choices=("random", "hyperband", "bayesian", "grid"),
+        choices=TUNERS,
         help="search strategy (default: random)",
     )
     tune.add_argument(
         "--max-trials",
         type=positive_int,
-        help="trials to run (default: 10; Hyperband sets its own); a resume may raise it",
+        help=f"trials to run (default: {DEFAULT_TRIALS}; Hyperband sets its own); a resume may "
+        "raise it",
     )
     tune.add_argument(
         "--executions-per-trial",
@@ -235,7 +236,7 @@ def build_parser() -> Parser:
         "--workers",
         type=positive_int,
         help="run the trials in a local chief + this many workers (on 127.0.0.1; at most "
-        "the number of trials, and 16)",
+        f"the number of trials, and {MAX_LOCAL_WORKERS})",
     )
     tune.add_argument(
         "--chief",
@@ -372,8 +373,11 @@ def command_list(args) -> None:
         print(textwrap.indent(textwrap.fill(case.description, WIDTH - 2), "  "))
 
 
-def examples(case) -> int:
-    """Rows of a CSV (a series: its months), or images of an .npz."""
+def examples(case) -> int | str:
+    """Rows of a CSV (a series: its months), or images of an .npz; "missing" if it is gone (the
+    list still shows every case; a run names the file and the fix)."""
+    if not case.data_path.is_file():
+        return "missing"
     if case.kind == "images":
         import numpy as np
 
@@ -394,12 +398,7 @@ def check_input(case, settings, out_option: str | None = "--out") -> None:
     from utils.runs import check_out_dir, check_writable
 
     run_plan = experiment.plan(case, settings)
-    backend = backend_name()
-    if case.needs_tensorflow and backend != "tensorflow":
-        raise KitError(
-            f"{case.name} trains with its own train_step, written for TensorFlow as keras-io's: "
-            f"run it without KERAS_BACKEND={backend} (TensorFlow is the default)."
-        )
+    check_backend(case)
     if settings.out is not None:
         check_out_dir(settings.out)
     else:
@@ -427,15 +426,10 @@ def command_run(args) -> None:
             "--csv and --target go with one case study, not several: e.g. "
             "`run diabetes --csv FILE`."
         )
-    modules = [load_case(name) for name in names]
-    backend = backend_name()
-    if "all" in args.name and backend != "tensorflow":
-        left_out = [module.CASE.name for module in modules if module.CASE.needs_tensorflow]
-        modules = [module for module in modules if not module.CASE.needs_tensorflow]
-        print(
-            f"On the {backend} backend `run all` leaves out {' and '.join(left_out)}: their "
-            "train_step is written for TensorFlow (run them without KERAS_BACKEND)."
-        )
+    if "all" in args.name:
+        modules = all_on_this_backend("run")
+    else:
+        modules = [load_case(name) for name in names]
     if args.out and len(modules) > 1:
         from utils.runs import check_out_dir
 
@@ -533,9 +527,10 @@ def command_predict(args) -> None:
     if args.images:
         predictions, notes, images = predict_images(args.run, args.images)
         if images is not None:  # an autoencoder's: the images and their reconstructions
-            default = f"{Path(args.run).resolve().name}-reconstructions.png"
-            figure_path = new_file(
-                out.with_suffix(".png") if out else first_free_name(Path(default)), "file", args.run
+            figure_path = (  # beside the CSV, under a name no --out can share
+                new_file(out.with_name(f"{out.stem}-reconstructions.png"), "file", args.run)
+                if out
+                else first_free_name(Path(f"{Path(args.run).resolve().name}-reconstructions.png"))
             )
             write_figure(images, figure_path, f"Your images reconstructed by {args.run}")
             notes.append(f"Drew them and their reconstructions in {figure_path}")
@@ -660,7 +655,7 @@ def command_tune(args) -> None:
         trials = distributed.check_resume(args.resume, saved, given, implied_by)
         kind, epochs = saved["tuner"], saved["epochs"]
     else:  # what `tune` will record: the defaults, and a search's epochs are the recipe's
-        trials, kind = given["max_trials"] or 10, args.tuner or "random"
+        trials, kind = given["max_trials"] or DEFAULT_TRIALS, args.tuner or "random"
         epochs = given["epochs"] or module.CASE.recipe("kit").epochs
     distributed.check_workers(args.workers, distributed.search_trials(kind, trials, epochs))
     args.seed = 0 if args.seed is None else args.seed

@@ -139,6 +139,26 @@ def test_the_kit_runs_unchanged_on_the_jax_backend(tmp_path):
     assert json.loads((tmp_path / "jax_run" / "metrics.json").read_text())["epochs_run"] == 3
 
 
+def test_bench_on_another_backend_leaves_out_or_refuses_the_cases_that_need_tensorflow(
+    workdir, monkeypatch, capsys
+):
+    from casestudies import CASE_STUDIES, benchmark
+
+    benched = []
+    # Record what would be measured instead of measuring it: the choice of cases is under test.
+    monkeypatch.setattr(
+        benchmark, "bench", lambda cases, *_, **__: benched.extend(c.name for c, _ in cases) or {}
+    )
+    monkeypatch.setattr(benchmark, "startup_report", lambda quick: {})
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert main(["bench", "--quick", "--out", "all"]) == 0
+    assert benched == [name for name in CASE_STUDIES if name not in ("vae", "gan")]
+    assert "`bench all` leaves out vae and gan" in capsys.readouterr().out
+    assert main(["bench", "gan", "--quick", "--out", "gan"]) == 2
+    assert "gan trains with its own train_step" in capsys.readouterr().err
+    assert not (workdir / "gan").exists()
+
+
 @pytest.mark.parametrize("name, decay", [("diabetes", 0.01), ("iris", 0.0)])
 def test_the_numpy_and_scikit_learn_twins_train_with_the_models_weight_decay(
     name, decay, monkeypatch

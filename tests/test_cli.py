@@ -59,6 +59,16 @@ def test_list_shows_every_case_with_task_data_and_rows(capsys):
     assert max(map(len, lines)) < 80
 
 
+def test_list_shows_a_missing_data_file_as_missing(monkeypatch, capsys):
+    from dataclasses import replace
+
+    iris = load_case("iris")
+    monkeypatch.setattr(iris, "CASE", replace(iris.CASE, data_file="deleted.csv"))
+    assert main(["list"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("iris ")]
+    assert row.split()[1:4] == ["multiclass", "deleted.csv", "missing"]
+
+
 BAD_REQUESTS = {
     "unknown case study": (["run", "irsi"], "Did you mean 'iris'?"),
     "epochs out of range": (

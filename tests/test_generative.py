@@ -265,7 +265,14 @@ def test_an_autoencoder_reconstructs_given_images(runs, tmp_path, capsys, monkey
     table = out.read_text().splitlines()
     assert table[0] == "file,reconstruction_mse" and len(table) == 4
     assert all(0 <= float(line.split(",")[1]) < 0.2 for line in table[1:])
-    assert out.with_suffix(".png").is_file()
+    assert (tmp_path / "reconstructed-reconstructions.png").is_file()
+    # An --out ending in .png is the scores' file all the same: the figure doesn't overwrite it.
+    out = tmp_path / "scores.png"
+    assert (
+        main(["predict", "--run", run, "--images", str(tmp_path / "0.png"), "--out", str(out)]) == 0
+    )
+    assert out.read_text().startswith("file,reconstruction_mse")
+    assert Image.open(tmp_path / "scores-reconstructions.png").format == "PNG"
     # A generator is given no images.
     assert main(["predict", "--run", str(runs / "gan"), "--images", str(tmp_path / "0.png")]) == 2
     assert "holds a generator, not an image model" in capsys.readouterr().err

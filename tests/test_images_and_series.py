@@ -198,7 +198,7 @@ def test_elnino_forecasts_from_a_csv_of_values_alone(elnino_run, write_csv, caps
     "content, expected",
     [
         ("month,sst\n" + "2000-01,20\n" * 10, "at least 24 are needed"),
-        ("month,temp\n" + "2000-01,20\n" * 30, "'sst' is not in"),
+        ("month,temp\n" + "2000-01,20\n" * 30, "forecasts 'sst': give the file that column"),
         ("month,sst\n" + "2000-01,warm\n" * 30, "missing or non-numeric"),
     ],
 )
@@ -209,6 +209,7 @@ def test_elnino_predict_refuses_a_csv_it_cannot_forecast_from(
     assert main(["predict", "--run", str(elnino_run), "--csv", str(csv)]) == 2
     err = capsys.readouterr().err
     assert expected in err and len(err.strip().splitlines()) == 1
+    assert "--target" not in err  # predict has no such option
 
 
 @pytest.fixture(scope="module")

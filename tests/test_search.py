@@ -119,16 +119,17 @@ def test_a_diverging_trial_is_reported_and_never_chosen_on_data_with_missing_val
 
 
 def test_a_search_prints_its_trials_retraining_and_results_within_80_columns(workdir, capsys):
-    assert main(["tune", "air_quality", "--quick"]) == 0
+    # A given --max-trials wins over --quick's 2 trials, as a given --epochs does over its 3.
+    assert main(["tune", "air_quality", "--quick", "--max-trials", "3"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("default: epoch 3/3  loss ") for line in lines)
     assert "Trials, best val_mae first:" in lines
     assert [line for line in lines if len(line) >= 80] == []
     # Each trial's line ends in its seconds, never wrapped away from their unit.
-    assert len([line for line in lines if line.startswith("  trial: ")]) == 2
+    assert len([line for line in lines if line.startswith("  trial: ")]) == 3
     unwrapped = re.sub(r"\n +", " ", "\n".join(lines))  # a wrapped line's continuation
     seconds = r"\(\d+\.\d\N{NO-BREAK SPACE}s\)"  # kept whole by the wrapping
-    assert len(re.findall(r"-> val_mae \d+\.\d{4} " + seconds, unwrapped)) == 2
+    assert len(re.findall(r"-> val_mae \d+\.\d{4} " + seconds, unwrapped)) == 3
 
 
 def test_the_trials_table_fits_80_columns_with_each_models_layers_in_one_column():

@@ -16,6 +16,7 @@ RECIPES = ("kit", "course")
 QUICK_EPOCHS = 5  # a quick run's training
 QUICK_SEARCH_EPOCHS = 3  # each fit of a quick grid search, tuner trial or benchmark
 QUICK_TRIALS = 2  # trials of a quick Keras Tuner search
+DEFAULT_TRIALS = 10  # trials of a search when --max-trials is not given (Hyperband sets its own)
 QUICK_GRID_POINTS = 2  # configurations of a quick grid search, each fitted on...
 QUICK_FOLDS = 2  # ...this many folds
 QUICK_IMAGES = 2000  # training images of a quick image run (and a quarter as many test images)

@@ -57,7 +57,12 @@ class Dataset:
 MAX_MAGNITUDE = 1e38
 
 
-def check_target(frame: pd.DataFrame, target: str, source: str) -> None:
+def check_target(
+    frame: pd.DataFrame,
+    target: str,
+    source: str,
+    fix: str = "Name the target with --target COLUMN.",
+) -> None:
     if target in frame.columns:
         return
     columns = ", ".join(map(str, frame.columns))
@@ -65,8 +70,7 @@ def check_target(frame: pd.DataFrame, target: str, source: str) -> None:
     close = difflib.get_close_matches(target.lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
     raise KitError(
-        f"Target column {target!r} is not in {source}. Its columns are: {columns}.{hint} "
-        "Name the target with --target COLUMN."
+        f"Target column {target!r} is not in {source}. Its columns are: {columns}.{hint} {fix}"
     )
 
 

@@ -167,7 +167,12 @@ def forecast_csv(run_dir, csv, steps: int) -> tuple[pd.DataFrame, list[str]]:
     preprocessor, _config = check_run(run_dir)
     if preprocessor.kind != "series":
         raise KitError(f"{run_dir} holds {described(preprocessor)}, not a forecaster: {USE}")
-    frame, values = read_values(csv, preprocessor.column, minimum=preprocessor.window)
+    frame, values = read_values(
+        csv,
+        preprocessor.column,
+        minimum=preprocessor.window,
+        fix=f"The model forecasts {preprocessor.column!r}: give the file that column.",
+    )
     model = load_model(run_dir, preprocessor)
     forecasts = forecast(model, preprocessor, values, steps)
     result = pd.DataFrame({"step": range(1, steps + 1)})

@@ -61,13 +61,16 @@ class SeriesPreprocessor:
         return cls(**values)
 
 
-def read_values(path, column: str, minimum: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The series' values from a CSV, in file order: numeric, complete, at least `minimum`."""
+def read_values(
+    path, column: str, minimum: int, fix: str = "Name the series with --target COLUMN."
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The series' values from a CSV, in file order: numeric, complete, at least `minimum`;
+    `fix` says what to do when the column is missing."""
     from utils.data import check_target
     from utils.reading import read_csv
 
     frame = read_csv(path, min_columns=1)
-    check_target(frame, column, str(path))
+    check_target(frame, column, str(path), fix)
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() | ~np.isfinite(values.fillna(0))
     if bad.any():

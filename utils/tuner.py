@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from utils import distributed, runs
-from utils.case import QUICK_SEARCH_EPOCHS, QUICK_TRIALS
+from utils.case import DEFAULT_TRIALS, QUICK_SEARCH_EPOCHS, QUICK_TRIALS
 from utils.errors import KitError
 from utils.hyperparameters import search_space
 from utils.keras_setup import import_keras, seed_everything
@@ -44,7 +44,6 @@ keras_tuner.src.utils.save_json = _save_json_whole
 warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
 
 TUNERS, SEARCH_FILE = distributed.TUNERS, distributed.SEARCH_FILE
-DEFAULT_TRIALS = 10  # trials of a search when --max-trials is not given
 HYPERBAND_MANY_TRIALS = 100  # a Hyperband search with more trials says how to make fewer
 read_search = distributed.read_search  # checked without TensorFlow, so the CLI reads it first
 
@@ -210,7 +209,7 @@ def tune(
         "target": plan.target,
         "tuner": kind,
         "objective": case.objective,
-        "max_trials": QUICK_TRIALS if settings.quick else max_trials or DEFAULT_TRIALS,
+        "max_trials": max_trials or (QUICK_TRIALS if settings.quick else DEFAULT_TRIALS),
         "executions_per_trial": executions or 1,
         "epochs": epochs or (QUICK_SEARCH_EPOCHS if settings.quick else plan.recipe.epochs),
         "batch_size": plan.recipe.batch_size,
