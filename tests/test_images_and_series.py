@@ -78,6 +78,7 @@ def test_image_split_is_the_shipped_sets_scaled_to_unit_range_and_quick_takes_fe
         (["run", "elnino", "--split-seed", "3"], "in time order"),
         (["run", "elnino", "--no-stratify"], "--no-stratify does not apply to elnino"),
         (["run", "elnino", "--csv", "nofile.csv"], "nofile.csv"),
+        (["run", "elnino", "--test-size", "0.99"], "leaves 7 of elnino.csv's 708 forecasts"),
     ],
 )
 def test_options_that_mean_nothing_for_the_kind_are_refused_in_one_line(argv, expected, capsys):

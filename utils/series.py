@@ -10,10 +10,12 @@ value, same month last year) and a linear autoregression on the same window.
 """
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from utils.data import MIN_TRAIN_ROWS, check_target
 from utils.errors import KitError
 
 SEASON = 12  # months: the seasonal-naive forecast repeats the value of a year before
@@ -66,7 +68,6 @@ def read_values(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The series' values from a CSV, in file order: numeric, complete, at least `minimum`;
     `fix` says what to do when the column is missing."""
-    from utils.data import check_target
     from utils.reading import read_csv
 
     frame = read_csv(path, min_columns=1)
@@ -124,6 +125,12 @@ def load_split(plan):
     targets = len(values) - window  # each value after the first window is one forecast
     test = max(1, round(targets * plan.test_size))
     first_test = len(values) - test
+    if targets - test < MIN_TRAIN_ROWS:
+        raise KitError(
+            f"--test-size {plan.test_size:g} leaves {targets - test} of {Path(plan.csv).name}'s "
+            f"{targets} forecasts for training; the kit needs at least {MIN_TRAIN_ROWS}. Use a "
+            "smaller --test-size (e.g. 0.2)."
+        )
     train_values = values[:first_test]
     preprocessor = SeriesPreprocessor(
         column=plan.target,
