@@ -23,7 +23,16 @@ reconstruction: does it still show the right digit?
 """
 
 from utils.case import CaseStudy, Recipe
-from utils.generative import Outcome, accuracy, judge, mse, outputs, pca, pca_reconstruct
+from utils.generative import (
+    Outcome,
+    accuracy,
+    encoder_of,
+    judge,
+    mse,
+    outputs,
+    pca,
+    pca_reconstruct,
+)
 
 IMAGE_SHAPE = (8, 8, 1)
 CODE_SIZE = 16  # numbers in the code: the bottleneck (the default of `hp`)
@@ -75,13 +84,6 @@ def build_model(hp):
     learning_rate = hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-3)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
     return model
-
-
-def encoder_of(model):
-    """The first half of a trained autoencoder: image -> code."""
-    import keras
-
-    return keras.Model(model.inputs[0], model.get_layer("code").output)
 
 
 def evaluate(model, data, run_plan) -> Outcome:

@@ -1,4 +1,4 @@
-"""The command line: `python -m casestudies list | run | fit | predict`.
+"""The command line: `python -m casestudies list | run | fit | predict | grid | tune | bench`.
 
 Only argparse and the case declarations load up front, so `--help`, `list` and bad-input
 errors answer at once; TensorFlow loads when a model is needed.
@@ -43,7 +43,7 @@ def whole_number(minimum: int, maximum: int | None = None):
     return parse
 
 
-positive_int, non_negative_int, at_least_two = whole_number(1), whole_number(0), whole_number(2)
+positive_int, at_least_two = whole_number(1), whole_number(2)
 # The training loop counts epochs in 32-bit integers; a million is days of training anyway.
 epoch_count = whole_number(1, 1_000_000)
 # NumPy, Keras and scikit-learn take seeds below 2**32.

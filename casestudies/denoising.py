@@ -27,7 +27,16 @@ at light noise (LIGHT_NOISE = 0.1) it blurs the digits more than the noise did.
 import numpy as np
 
 from utils.case import CaseStudy, Recipe
-from utils.generative import Outcome, accuracy, judge, mse, outputs, pca, pca_reconstruct
+from utils.generative import (
+    Outcome,
+    accuracy,
+    encoder_of,
+    judge,
+    mse,
+    outputs,
+    pca,
+    pca_reconstruct,
+)
 
 IMAGE_SHAPE = (8, 8, 1)
 NOISE = 0.5  # the noise it is trained and tested on
@@ -95,9 +104,7 @@ def add_noise(images, sigma: float, seed: int) -> np.ndarray:
 
 def near_zero(model, images) -> float:
     """The share of code values (every unit, every image) below NEAR_ZERO."""
-    import keras
-
-    codes = outputs(keras.Model(model.inputs[0], model.get_layer("code").output), images)
+    codes = outputs(encoder_of(model), images)
     return float(np.mean(np.abs(codes) < NEAR_ZERO))
 
 

@@ -26,6 +26,7 @@ CASE = CaseStudy(
     task="regression",
     kind="series",
     window=24,
+    unit="°C",
     data_file="elnino.csv",
     target="sst",
     metric="rmse",

@@ -26,6 +26,7 @@ GAN makes a few digits well and the rest never. Try learning rate 2e-4 (`hp`) to
 from utils.case import CaseStudy, Recipe
 from utils.generative import (
     SAMPLES,
+    SCORES_NOTE,
     Outcome,
     collapse_note,
     judge,
@@ -142,9 +143,7 @@ def evaluate(model, data, run_plan) -> Outcome:
         ),
     }
     notes = [
-        f"confident: the share of {SAMPLES} new images a judge trained on real digits reads with "
-        "probability above 0.8; digits: how many of the 10 appear among them (a collapsed GAN "
-        "makes only a few).",
+        f"{SCORES_NOTE} (a collapsed GAN makes only a few).",
         *collapse_note(metrics),
     ]
     networks = {"model": model.generator, "discriminator": model.discriminator}

@@ -29,6 +29,7 @@ import numpy as np
 from utils.case import CaseStudy, Recipe
 from utils.generative import (
     SAMPLES,
+    SCORES_NOTE,
     Outcome,
     collapse_note,
     judge,
@@ -136,9 +137,8 @@ def evaluate(model, data, run_plan) -> Outcome:
     notes = [
         f"Test losses per digit: reconstruction {reconstruction:.2f} (binary "
         f"cross-entropy summed over 64 pixels) + KL {kl:.2f} = "
-        f"{reconstruction + kl:.2f}. confident: the share of {SAMPLES} new images a "
-        "judge trained on real digits reads with probability above 0.8; digits: how many of "
-        "the 10 appear among them; mse: test digits through the 2-number code, beside PCA's.",
+        f"{reconstruction + kl:.2f}. {SCORES_NOTE}; mse: test digits through the 2-number "
+        "code, beside PCA's.",
         *collapse_note(metrics),
     ]
     return Outcome(metrics, figures, {"model": model.decoder, "encoder": model.encoder}, notes)

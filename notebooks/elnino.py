@@ -244,9 +244,9 @@ results.sort_values("RMSE").round(3)
 
 # %%
 forecasts = {"network (GRU)": network_forecast, **baselines}
-plots.forecasts(list(test_months), actual, forecasts, "El Niño")
+plots.forecasts(list(test_months), actual, forecasts, "El Niño", unit="°C")
 plt.show()
-plots.error_by_month(list(test_months), actual, forecasts, "El Niño")
+plots.error_by_month(list(test_months), actual, forecasts, "El Niño", unit="°C")
 plt.show()
 
 # %% [markdown]

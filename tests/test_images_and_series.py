@@ -30,7 +30,7 @@ def only_run(root) -> "Path":  # noqa: F821
 # The data paths, without TensorFlow.
 
 
-def test_series_split_is_chronological_and_scaled_with_training_months_only():
+def test_series_split_is_chronological_and_scaled_with_training_months_only(tmp_path):
     values = pd.read_csv(DATA_DIR / "elnino.csv")["sst"].to_numpy()
     notes, data = load_series(plan(ELNINO, Settings()))
     window, test = ELNINO.window, round((len(values) - ELNINO.window) * ELNINO.test_size)
@@ -54,6 +54,11 @@ def test_series_split_is_chronological_and_scaled_with_training_months_only():
         f"The network trains on 'sst' standardised (minus its training mean {mean:.3g}, over "
         f"its standard deviation {std:.3g})"
     )
+    # The shipped series is in °C; the same values as a learner's file have no known unit.
+    assert preprocessor.unit == "°C"
+    (tmp_path / "mine.csv").write_bytes((DATA_DIR / "elnino.csv").read_bytes())
+    _, mine = load_series(plan(ELNINO, Settings(csv=str(tmp_path / "mine.csv"))))
+    assert mine.preprocessor.unit == "" and mine.preprocessor.mean == preprocessor.mean
 
 
 def test_image_split_is_the_shipped_sets_scaled_to_unit_range_and_quick_takes_fewer():

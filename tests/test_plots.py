@@ -157,12 +157,17 @@ def series():
 
 def test_forecasts_legend_gives_each_series_its_rmse(series):
     months, actual, predictions = series
-    fig = plots.forecasts(months, actual, predictions, "Temperature")
+    fig = plots.forecasts(months, actual, predictions, "Temperature", unit="°C")
     labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
     assert labels[0] == "actual"
     for name, label in zip(predictions, labels[1:]):
         rmse = np.sqrt(((pd.Series(actual) - pd.Series(predictions[name])) ** 2).mean())
         assert label == f"{name} (RMSE {rmse:.2f} °C)"
+    assert fig.axes[0].get_ylabel() == "°C"
+    # A series of unknown unit (a learner's own) claims none.
+    fig = plots.forecasts(months, actual, predictions, "Sales")
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert labels[1].endswith(")") and "°C" not in labels[1] and fig.axes[0].get_ylabel() == "value"
     lines = fig.axes[0].get_lines()
     np.testing.assert_array_equal(lines[0].get_ydata(), actual)
     assert lines[0].get_linewidth() > lines[1].get_linewidth() > lines[2].get_linewidth()

@@ -118,6 +118,7 @@ OTHER_DAMAGE = [
     (SERIES, "std", float("nan"), "mean and std must be finite numbers"),
     (SERIES, "std", 0.0, "std must be positive"),
     (SERIES, "column", 7, "column must be a column name"),
+    (SERIES, "unit", 7, "unit must be text"),
     (SERIES, "classes", ["a"], "a series model is a regression"),
 ]
 

@@ -8,7 +8,6 @@ TASKS = ("binary", "multiclass", "regression")
 # Unit 4's tasks, learned from images alone (utils.generative): no target column, no classes.
 GENERATIVE_TASKS = ("reconstruction", "generation")
 # What one example is: a row of a CSV, an image (the .npz of data/), or a point of a time series.
-KINDS = ("table", "images", "series")
 EXAMPLES = {"table": "rows", "images": "images", "series": "windows"}  # what a report counts
 RECIPES = ("kit", "course")
 
@@ -57,6 +56,7 @@ class CaseStudy:
     objective: str = "val_loss"  # what Keras Tuner minimises on the validation rows
     kind: str = "table"
     window: int = 0  # series: how many past values each forecast sees
+    unit: str = ""  # series: the shipped data's unit, for the figures (a --csv's is unknown)
     # Why the classic peers may win, said under the table when they do (None: the table's
     # reason, utils.report.WHY_PEERS_WIN); "{n_train}" is filled in.
     why_peers_win: str | None = None

@@ -78,7 +78,7 @@ def infer_task(labels: pd.Series) -> tuple[str, str]:
     """Guess the task from the target's values; return the task and the reason, for printing."""
     values = labels.dropna()
     distinct = values.nunique()
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    if is_text(values):
         task = "binary" if distinct == 2 else "multiclass"
         return task, f"the target holds {distinct} labels"
     if distinct == 2:
@@ -172,7 +172,7 @@ def check_magnitudes(frame: pd.DataFrame, columns: list[str], source: str) -> No
     """Numbers so large that scaling or the loss overflow turn training into NaN: refuse them."""
     for column in columns:
         values = frame[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        if is_text(values):
             continue
         too_large = values.abs() > MAX_MAGNITUDE
         if too_large.any():
@@ -186,6 +186,7 @@ def check_magnitudes(frame: pd.DataFrame, columns: list[str], source: str) -> No
 
 
 def is_text(values: pd.Series) -> bool:
+    """Text, or true/false: read as labels or categories, never as numbers."""
     return not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
 
 
@@ -211,7 +212,6 @@ def check_numbers_as_text(frame: pd.DataFrame, source: str) -> None:
 
 def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
     """Every feature must be numeric, or text with few enough values to one-hot encode."""
-    check_stray_text(frame.drop(columns=target), source)
     for column in frame.columns:
         if column == target or not is_text(frame[column]):
             continue
@@ -234,7 +234,7 @@ def check_target_values(labels: pd.Series, task: str, target: str, path="FILE") 
     )
     distinct = labels.nunique()
     if task == "regression":
-        if not pd.api.types.is_numeric_dtype(labels) or pd.api.types.is_bool_dtype(labels):
+        if is_text(labels):
             raise KitError(
                 f"Target {target!r} is not numeric (e.g. {show(labels.iloc[0])}), "
                 f"so it can't be a regression target. Use {fit}` (it infers the task)."
@@ -251,7 +251,7 @@ def check_target_values(labels: pd.Series, task: str, target: str, path="FILE") 
             f"Target {target!r} has only one class ({show(labels.iloc[0])}): "
             "a classifier needs at least two. Add rows of another class."
         )
-    numeric = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
+    numeric = not is_text(labels)
     if numeric and distinct > 2:
         fractional = not np.all(np.isclose(labels, np.round(labels)))
         if fractional or distinct > len(labels) / 2:  # not classes that repeat: measurements
@@ -363,8 +363,7 @@ def index_like_columns(frame: pd.DataFrame, target: str) -> list[str]:
             continue
         values = frame[column]
         numbered = (
-            pd.api.types.is_numeric_dtype(values)
-            and not pd.api.types.is_bool_dtype(values)
+            not is_text(values)
             and len(values) > 2
             and (np.array_equal(values, rows) or np.array_equal(values, rows + 1))
         )
@@ -398,7 +397,7 @@ def single_feature_fit(feature: pd.Series, labels: pd.Series, task: str) -> floa
             return 0.0
         correlation = np.corrcoef(feature.astype("float64"), labels.astype("float64"))[0, 1]
         return 0.0 if np.isnan(correlation) else abs(float(correlation))
-    if not pd.api.types.is_numeric_dtype(feature) or pd.api.types.is_bool_dtype(feature):
+    if is_text(feature):
         # Each value's most common class, as a lookup table would answer.
         majority = pd.crosstab(feature.astype(str), labels.astype(str)).max(axis=1).sum()
         return float(majority) / len(labels)

@@ -13,7 +13,6 @@ It also reads a search folder's `search.json` (`read_search`), checks what a res
 """
 
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -25,7 +24,7 @@ import time
 from pathlib import Path
 
 from utils.errors import KitError
-from utils.runs import SEARCH_FILE, signals_raise
+from utils.runs import SEARCH_FILE, file_sha256, process_gone, signals_raise
 
 LOOPBACK = "127.0.0.1"
 EVERY_INTERFACE = ("0.0.0.0", "::", "[::]")
@@ -111,14 +110,6 @@ def search_problem(saved) -> str | None:
     if DATA_HASH_KEY in saved and not isinstance(saved[DATA_HASH_KEY], str):
         return f"{DATA_HASH_KEY} is {str(json.dumps(saved[DATA_HASH_KEY]))[:40]}, not text"
     return None
-
-
-def file_sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def data_record(csv, search_dir) -> dict:
@@ -241,16 +232,6 @@ def search_trials(kind: str, max_trials: int, epochs: int) -> int:
     return hyperband_trials(epochs) if kind == "hyperband" else max_trials
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
-
-
 _HELD: dict[str, int] = {}  # the locks this process holds, and how many times it entered each
 
 
@@ -317,7 +298,7 @@ def _stale(holder: dict) -> bool:
     """A lock left by a process of this machine that is gone (or that reused our pid)."""
     if holder.get("host") != socket.gethostname():
         return False  # another machine's process: can't tell, so never taken over
-    return holder["pid"] == os.getpid() or not _alive(holder["pid"])
+    return holder["pid"] == os.getpid() or process_gone(holder["host"], holder["pid"])
 
 
 def _locked_message(search_dir, path: str, holder: dict | None) -> str:
@@ -332,7 +313,7 @@ def _locked_message(search_dir, path: str, holder: dict | None) -> str:
     )
 
 
-def check_workers(workers: int | None, trials: int | None) -> None:
+def check_workers(workers: int | None, trials: int) -> None:
     """Refuse more local workers than trials to run (see `search_trials`), or than
     MAX_LOCAL_WORKERS."""
     if not workers:
@@ -342,7 +323,7 @@ def check_workers(workers: int | None, trials: int | None) -> None:
             f"--workers {workers} is too many: at most {MAX_LOCAL_WORKERS} (each is a whole "
             "TensorFlow process; more than this machine's cores only makes trials slower)."
         )
-    if trials is not None and workers > trials:
+    if workers > trials:
         raise KitError(
             f"--workers {workers} is more than the search's {trials} trials: a worker runs "
             f"one trial at a time, so give at most --workers {trials}."

@@ -281,7 +281,6 @@ def score_peers(data: Split, run_plan: Plan) -> dict[str, dict]:
 class RunResult:
     run_dir: Path
     metrics: dict
-    notes: list[str]
 
 
 def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) -> RunResult:
@@ -308,4 +307,4 @@ def run_experiment(case: CaseStudy, build_model, settings: Settings, say=print) 
         trained.metrics["peers"] = score_peers(data, run_plan)
         saving.save_run(run.staging, case, run_plan, data, trained, recipe_name=settings.recipe)
     run_dir = run.final
-    return RunResult(run_dir=run_dir, metrics=trained.metrics, notes=notes)
+    return RunResult(run_dir=run_dir, metrics=trained.metrics)

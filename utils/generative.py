@@ -28,7 +28,19 @@ import numpy as np
 
 CONFIDENCE = 0.8  # the judge's probability above which a sample counts as a recognisable digit
 SAMPLES = 500  # new images drawn to judge a generator
+# What a generator's two scores mean, in its notes.
+SCORES_NOTE = (
+    f"confident: the share of {SAMPLES} new images a judge trained on real digits reads with "
+    f"probability above {CONFIDENCE}; digits: how many of the 10 appear among them"
+)
 DIGIT_SHARE = 0.01  # a digit "appears" in at least this share of the samples (5 of 500)
+
+
+def encoder_of(model):
+    """The first half of a trained autoencoder, up to its layer named "code": image -> code."""
+    import keras
+
+    return keras.Model(model.inputs[0], model.get_layer("code").output)
 
 
 def flat(images) -> np.ndarray:
@@ -207,8 +219,11 @@ def fit_and_judge(module, data, run_plan, label=None) -> tuple[dict, dict, Outco
 
 def run_experiment(module, settings, say=print):
     """`python -m casestudies run NAME` for a unit-4 case: train, judge, write the run folder."""
+    from dataclasses import asdict
+
     from utils import plots, runs, saving
     from utils.experiment import RunResult, plan, prepare_data
+    from utils.report import wrap
 
     case = module.CASE
     run_plan = plan(case, settings)
@@ -218,7 +233,7 @@ def run_experiment(module, settings, say=print):
     with runs.writing(case.name, settings.runs_root, settings.out) as run:
         say(f"== {case.title} ==")
         for note in notes:
-            say(note)
+            say(wrap(note))
         label = None if settings.quiet else case.name
         metrics, used, outcome, training = fit_and_judge(module, data, run_plan, label)
         if case.task == "generation":  # what the saved generator reads
@@ -228,7 +243,7 @@ def run_experiment(module, settings, say=print):
             "data": str(run_plan.csv),
             "task": case.task,
             "recipe": settings.recipe,
-            **saving.asdict(run_plan.recipe),
+            **asdict(run_plan.recipe),
             "seed": run_plan.seed,
             "validation_split": run_plan.validation_split,
             "hyperparameters": used,
@@ -244,4 +259,4 @@ def run_experiment(module, settings, say=print):
             preprocessor=data.preprocessor,
             figures={"learning_curves": curves, **outcome.figures},
         )
-    return RunResult(run_dir=run.final, metrics=metrics, notes=notes + outcome.notes)
+    return RunResult(run_dir=run.final, metrics=metrics)

@@ -251,7 +251,7 @@ def grid_search(
         case, setup, settings, best_hp, best_fit, defaults, "grid best", say
     )
     comparison = {"default": default.metrics, "best": best.metrics}
-    with runs.writing(f"{case.name}-grid", settings.runs_root, settings.out) as run:
+    with runs.writing(f"{case.name}-grid", settings.runs_root, settings.out, option=None) as run:
         table.to_csv(run.staging / "grid_results.csv", index=False)
         saving.save_run(
             run.staging,

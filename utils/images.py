@@ -2,10 +2,10 @@
 digits (`data/digits.npz`), or a user's own PNG and JPEG files, as arrays
 (images, height, width, 1) of grey levels in [0, 1].
 
-The scaling is a fixed division by the darkest grey level (255; the digits' is 16): nothing is
-fitted on the training images, so nothing
-about the test images can leak into it. The peers a CNN must beat are logistic regression on
-the raw pixels and a dense network (an MLP) of about the CNN's size, trained the same way.
+The scaling is a fixed division by the highest grey level, full ink (255; the digits' is 16):
+nothing is fitted on the training images, so nothing about the test images can leak into it.
+The peers a CNN must beat are logistic regression on the raw pixels and a dense network (an
+MLP) of about the CNN's size, trained the same way.
 """
 
 import warnings

@@ -161,10 +161,13 @@ def _images(values: dict):
 def _series(values: dict):
     from utils.series import SeriesPreprocessor
 
-    _fields(values, {"column", "window", "mean", "std", "kind"}, {"task", "classes", "num_classes"})
+    optional = {"unit", "task", "classes", "num_classes"}
+    _fields(values, {"column", "window", "mean", "std", "kind"}, optional)
     preprocessor = SeriesPreprocessor.from_dict(values)
     if not isinstance(preprocessor.column, str):
         raise Malformed("column must be a column name")
+    if not isinstance(preprocessor.unit, str):
+        raise Malformed("unit must be text")
     if not _is_count(preprocessor.window):
         raise Malformed("window must be a whole number of at least 1")
     if not (_is_number(preprocessor.mean) and _is_number(preprocessor.std)):

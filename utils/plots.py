@@ -325,9 +325,9 @@ def _month_ticks(months: list[str]) -> tuple[list[int], list[str]]:
     return positions, [months[position] for position in positions]
 
 
-def forecasts(months: list[str], actual, predictions: dict, title: str, unit: str = "°C"):
-    """The test months' actual values (black) against each forecast; the legend gives every
-    forecast's RMSE, so the model can be read against its baselines."""
+def forecasts(months: list[str], actual, predictions: dict, title: str, unit: str = ""):
+    """The test months' actual values (black) against each forecast, in `unit` if known; the
+    legend gives every forecast's RMSE, so the model can be read against its baselines."""
     actual = np.asarray(actual, dtype=float)
     _check_lengths(months, actual, predictions)
     positions = np.arange(len(months))
@@ -341,14 +341,14 @@ def forecasts(months: list[str], actual, predictions: dict, title: str, unit: st
     axis.tick_params(axis="x", labelrotation=45)
     for label in axis.get_xticklabels():
         label.set_horizontalalignment("right")
-    axis.set(xlabel="month", ylabel=unit, title=f"{title}: forecasts (test months)")
+    axis.set(xlabel="month", ylabel=unit or "value", title=f"{title}: forecasts (test months)")
     axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axis.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
 
-def error_by_month(months: list[str], actual, predictions: dict, title: str, unit: str = "°C"):
+def error_by_month(months: list[str], actual, predictions: dict, title: str, unit: str = ""):
     """Mean absolute error by calendar month, one bar per forecast: where in the year each one
     struggles. Only the calendar months present among the test months get a group."""
     actual = np.asarray(actual, dtype=float)

@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 
-from utils.data import Dataset
+from utils.data import Dataset, is_text
 from utils.errors import KitError
 
 # A network's output starts near zero, at a scale of about one, and Adam moves each weight by
@@ -64,8 +64,7 @@ class Preprocessor:
         categories = {
             column: sorted(features[column].astype(str).unique().tolist())
             for column in features.columns
-            if not pd.api.types.is_numeric_dtype(features[column])
-            or pd.api.types.is_bool_dtype(features[column])
+            if is_text(features[column])
         }
         preprocessor = cls(
             task=task,
@@ -115,12 +114,6 @@ class Preprocessor:
 
     def transform(self, features: pd.DataFrame) -> np.ndarray:
         """Features as float32, scaled with the training rows' mean and standard deviation."""
-        missing = [column for column in self.columns if column not in features.columns]
-        if missing:
-            raise KitError(
-                f"The CSV lacks {len(missing)} of the model's columns: {', '.join(missing)}. "
-                "Add them (same names as in training)."
-            )
         encoded = self._encode(features)
         if self.scale:
             encoded = (encoded - np.asarray(self.mean)) / np.asarray(self.std)

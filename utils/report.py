@@ -73,12 +73,12 @@ def side_by_side(columns: dict[str, dict], metric_keys) -> str:
     return format_table(["metric", *columns], rows)
 
 
-def metrics_table(metrics: dict, metric_keys, label: str = "model") -> str:
+def metrics_table(metrics: dict, metric_keys) -> str:
     """The model's test metrics (and its variants') beside the naive baseline's, the classic
     peers' (if scored) and a reference's (e.g. the real images: the best there is)."""
     baseline = metrics.get("baseline_name", "baseline")
     columns = {
-        label: metrics,
+        "model": metrics,
         **metrics.get("variants", {}),
         baseline: metrics["baseline"],
         **metrics.get("peers", {}),

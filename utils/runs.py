@@ -42,7 +42,7 @@ RUN_FILES = {  # every file a run folder may hold, and nothing else
     "comparison.json",  # grid runs, and a search's best_model-DATE/ (the report that chose it)
     "bench.json",  # the benchmark's folder
 }
-SEARCH_FILE = "search.json"  # marks a `tune` search folder (utils.distributed writes it)
+SEARCH_FILE = "search.json"  # marks a `tune` search folder (utils.tuner writes it)
 OWNER_FILE = ".owner"  # in a staging folder: "HOST PID" of the run writing it
 FIGURE_NAME = re.compile(r"[A-Za-z0-9_-]+\.png")
 
@@ -108,20 +108,31 @@ def creating(folder: Path, option: str | None = "--out"):
         ) from None
 
 
-def new_run_dir(name: str, runs_root="runs") -> Path:
-    """Create a new folder, runs_root/NAME-DATE-TIME[-N] (a search's: its trials fill it)."""
+def _first_free(name: str, runs_root, take, option: str | None):
+    """The first of runs_root/NAME-DATE-TIME, then -2, -3, ... (two runs in the same second)
+    that `take(folder)` claims, and what it returned (None: taken already)."""
     stem = f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
     root = Path(runs_root)
-    with creating(root, option=None):
+    with creating(root, option):
         root.mkdir(parents=True, exist_ok=True)
         for attempt in range(1, 1000):
-            run_dir = root / (stem if attempt == 1 else f"{stem}-{attempt}")
-            try:
-                run_dir.mkdir()  # fails if it exists: two searches in one second get -2, -3, ...
-                return run_dir
-            except FileExistsError:
-                continue
+            folder = root / (stem if attempt == 1 else f"{stem}-{attempt}")
+            if (taken := take(folder)) is not None:
+                return folder, taken
     raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
+
+
+def new_run_dir(name: str, runs_root="runs") -> Path:
+    """Create a new folder, runs_root/NAME-DATE-TIME[-N] (a search's: its trials fill it)."""
+
+    def make(folder: Path) -> bool | None:
+        try:
+            folder.mkdir()  # fails if it exists
+            return True
+        except FileExistsError:
+            return None
+
+    return _first_free(name, runs_root, make, option=None)[0]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -196,15 +207,10 @@ def _staging(final: Path) -> Path:
     return final.parent / f".{final.name}.partial"
 
 
-def _owner_is_gone(staging: Path) -> bool:
-    """True only if the staging folder's run was on this machine and its process has ended;
-    a folder without a readable owner (just claimed, or foreign) counts as live."""
-    try:
-        host, pid = (staging / OWNER_FILE).read_text().split()
-        pid = int(pid)
-    except (OSError, ValueError):
-        return False
-    if host != socket.gethostname() or pid <= 0:
+def process_gone(host, pid) -> bool:
+    """True only if process `pid` was on this machine and has ended (another machine's can't be
+    told, so it counts as running)."""
+    if host != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
         return False
     try:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists
@@ -213,6 +219,16 @@ def _owner_is_gone(staging: Path) -> bool:
     except OSError:  # it exists, under another user
         return False
     return False
+
+
+def _owner_is_gone(staging: Path) -> bool:
+    """True only if the staging folder's run was on this machine and its process has ended;
+    a folder without a readable owner (just claimed, or foreign) counts as live."""
+    try:
+        host, pid = (staging / OWNER_FILE).read_text().split()
+        return process_gone(host, int(pid))
+    except (OSError, ValueError):
+        return False
 
 
 @contextlib.contextmanager
@@ -229,17 +245,16 @@ def _claims_locked(folder: Path):
         os.close(handle)  # releases the lock
 
 
-def reclaim_stale(folder: Path, say=None) -> list[Path]:
+def reclaim_stale(folder: Path) -> None:
     """Remove the staging folders under `folder` left by runs killed with `kill -9` (their
     process is gone), saying so for each; a live run's is never touched. Call under the lock."""
-    say = say or (lambda message: print(message, file=sys.stderr))
-    removed = []
     for staging in sorted(Path(folder).glob(".*.partial")):
         if staging.is_dir() and not staging.is_symlink() and _owner_is_gone(staging):
             shutil.rmtree(staging, ignore_errors=True)
-            say(f"Removed {staging}: left by a run that was killed before it finished.")
-            removed.append(staging)
-    return removed
+            print(
+                f"Removed {staging}: left by a run that was killed before it finished.",
+                file=sys.stderr,
+            )
 
 
 def _claim(final: Path) -> Path | None:
@@ -260,9 +275,12 @@ def _claim(final: Path) -> Path | None:
     return staging
 
 
-def claim_run_dir(name: str, runs_root="runs", out=None) -> tuple[Path, Path]:
+def claim_run_dir(
+    name: str, runs_root="runs", out=None, option: str | None = "--out"
+) -> tuple[Path, Path]:
     """Claim a new run folder: (final, staging). `out` if given (new or empty), else
-    runs/NAME-DATE-TIME[-N]. Nothing but the hidden staging folder exists until it is complete."""
+    runs/NAME-DATE-TIME[-N]. Nothing but the hidden staging folder exists until it is complete.
+    `option`: the command's option for another folder (None: it has none)."""
     if out is not None:
         final = check_out_dir(out)
         with creating(final):
@@ -275,16 +293,7 @@ def claim_run_dir(name: str, runs_root="runs", out=None) -> tuple[Path, Path]:
                 "share a folder. Choose another --out (or delete that folder if no run is)."
             )
         return final, staging
-    stem = f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
-    root = Path(runs_root)
-    with creating(root):
-        root.mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, 1000):
-            final = root / (stem if attempt == 1 else f"{stem}-{attempt}")
-            staging = _claim(final)  # two runs in the same second get -2, -3, ...
-            if staging is not None:
-                return final, staging
-    raise KitError(f"Could not create a new run folder under {root}; clear out old runs.")
+    return _first_free(name, runs_root, _claim, option)
 
 
 def is_run_file(path: Path) -> bool:
@@ -296,44 +305,53 @@ def is_run_file(path: Path) -> bool:
     )
 
 
-def _file_record(path: Path) -> dict:
+def file_sha256(path, sync: bool = False) -> str:
+    """The file's SHA-256; `sync`: also make sure it is on disk (before a rename shows it)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-        os.fsync(handle.fileno())  # on disk before the rename makes the folder visible
-    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+        if sync:
+            os.fsync(handle.fileno())
+    return digest.hexdigest()
 
 
-def _complete(staging: Path, final: Path) -> None:
-    """Mark the staging folder complete, listing every file, then rename it into place."""
+def _file_record(path: Path) -> dict:
+    return {"bytes": path.stat().st_size, "sha256": file_sha256(path, sync=True)}
+
+
+def _complete(staging: Path, final: Path, out_option: str | None) -> None:
+    """Mark the staging folder complete, listing every file, then rename it into place.
+    `out_option`: the option that named `final` (None: the kit named it)."""
     (staging / OWNER_FILE).unlink(missing_ok=True)  # the claim's record, not a file of the run
     foreign = sorted(path.name for path in staging.iterdir() if not is_run_file(path))
     if foreign:  # a kit bug: predict would refuse the folder
         raise ValueError(f"a run wrote {', '.join(foreign)}, which RUN_FILES does not allow")
     files = {path.name: _file_record(path) for path in sorted(staging.iterdir())}
     write_json(staging / COMPLETE_FILE, {"complete": True, "files": files})
-    _file_record(staging / COMPLETE_FILE)
+    file_sha256(staging / COMPLETE_FILE, sync=True)  # on disk before the rename shows it
     try:
         os.rename(staging, final)  # atomic; onto `final` only if it is absent or empty
     except OSError:
         raise KitError(
             f"{final} was filled by something else while this run was being written; "
-            "nothing was saved. Choose a new folder for --out."
+            "nothing was saved. "
+            + (f"Choose a new folder for {out_option}." if out_option else "Run it again.")
         ) from None
 
 
 @contextlib.contextmanager
-def writing(name: str, runs_root="runs", out=None):
+def writing(name: str, runs_root="runs", out=None, option: str | None = "--out"):
     """`with writing(name, runs_root, out) as run:` write into `run.staging`; the folder
     appears at `run.final`, marked complete, only if the block finishes. On any error, Ctrl-C
-    or SIGTERM the staging folder and the claim are removed and the error re-raised."""
-    final, staging = claim_run_dir(name, runs_root, out)
+    or SIGTERM the staging folder and the claim are removed and the error re-raised.
+    `option`: the command's option for another folder (None: it has none)."""
+    final, staging = claim_run_dir(name, runs_root, out, option)
     run = RunFolder(final=final, staging=staging)
     with signals_raise():
         try:
             yield run
-            _complete(staging, final)
+            _complete(staging, final, option if out is not None else None)
         except BaseException:
             main = threading.current_thread() is threading.main_thread()
             stops = {signal.SIGINT, signal.SIGTERM}

@@ -23,12 +23,14 @@ SEASON = 12  # months: the seasonal-naive forecast repeats the value of a year b
 
 @dataclass
 class SeriesPreprocessor:
-    """The window, the value column and the training months' mean and standard deviation."""
+    """The window, the value column (and its unit, if known) and the training months' mean and
+    standard deviation."""
 
     column: str
     window: int
     mean: float
     std: float
+    unit: str = ""
     kind: str = "series"
     task: str = "regression"
     classes: None = None
@@ -137,6 +139,7 @@ def load_split(plan):
         window=window,
         mean=float(train_values.mean()),
         std=float(train_values.std()),
+        unit=plan.case.unit if Path(plan.csv).resolve() == plan.case.data_path.resolve() else "",
     )
     if not preprocessor.std > 0:
         raise KitError(f"{plan.target!r} is constant over the training months: nothing to learn.")
@@ -205,9 +208,10 @@ def figures(model, data, trained, title: str) -> dict:
     months = [str(month) for month in data.test.iloc[:, 0]]
     actual = data.preprocessor.target_values(data.y_test)
     named = {"network": trained.y_pred, **forecasts(data)}
+    unit = data.preprocessor.unit
     return {
-        "forecast": plots.forecasts(months, actual, named, title),
-        "error_by_month": plots.error_by_month(months, actual, named, title),
+        "forecast": plots.forecasts(months, actual, named, title, unit),
+        "error_by_month": plots.error_by_month(months, actual, named, title, unit),
     }
 
 

@@ -94,10 +94,10 @@ def progress_values(logs: dict, room: int | None = None) -> str:
 class EpochProgress(keras.callbacks.Callback):
     """One line of progress: redrawn in place on a terminal, every tenth of the run elsewhere."""
 
-    def __init__(self, label: str, epochs: int, epochs_per_call: int = 1, stream=None):
+    def __init__(self, label: str, epochs: int, epochs_per_call: int = 1):
         super().__init__()
         self.label, self.epochs, self.epochs_per_call = label, epochs, epochs_per_call
-        self.stream = stream or sys.stdout
+        self.stream = sys.stdout
         self.in_place = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.every = max(1, epochs // 10)
 

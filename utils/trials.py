@@ -110,7 +110,7 @@ def report(case, setup, tuner, search_dir, record: dict, settings, say) -> dict:
     )
     comparison = {"default": default.metrics, "tuned": best.metrics}
     session = {**comparison, "best_hyperparameters": best_hp}
-    with runs.writing("best_model", search_dir) as run:
+    with runs.writing("best_model", search_dir, option=None) as run:
         # Each session's report stays with the model it describes, so a resume loses none.
         runs.write_json(run.staging / "comparison.json", session)
         saving.save_run(

@@ -45,7 +45,6 @@ warnings.filterwarnings("ignore", message="Skipping variable loading for optimiz
 
 TUNERS, SEARCH_FILE = distributed.TUNERS, distributed.SEARCH_FILE
 HYPERBAND_MANY_TRIALS = 100  # a Hyperband search with more trials says how to make fewer
-read_search = distributed.read_search  # checked without TensorFlow, so the CLI reads it first
 
 
 class CaseHyperModel(keras_tuner.HyperModel):
@@ -141,7 +140,7 @@ def resumed_settings(case, resume, given: dict, settings):
     change. (saved record with the max_trials to run, tuner, settings)."""
     from utils.experiment import NOT_FOR_KIND
 
-    saved = read_search(Path(resume))
+    saved = distributed.read_search(Path(resume))
     if saved["case"] != case.name:
         raise KitError(
             f"{resume} is a search of {saved['case']}, not {case.name}: resume it with "
@@ -239,7 +238,7 @@ def tune(
         if saved is None:
             record |= distributed.data_record(plan.csv, search_dir)
             runs.write_json(search_dir / SEARCH_FILE, record)
-        elif record["max_trials"] != read_search(search_dir)["max_trials"]:
+        elif record["max_trials"] != distributed.read_search(search_dir)["max_trials"]:
             runs.write_json(search_dir / SEARCH_FILE, record)  # a resume that adds trials
         return _search(
             case, setup, settings, kind, record, search_dir, workers, worker_command, say
