@@ -126,8 +126,8 @@ axis.grid(alpha=0.3)
 
 # %% [markdown]
 # ## Softmax, computed safely
-# `e^x` overflows for x > 709. Softmax doesn't change if we subtract the largest logit first,
-# so we do; the naive formula returns NaN where ours is exact.
+# `e^x` overflows for x > 709.78 (ln of the largest float64). Softmax doesn't change if we
+# subtract the largest logit first, so we do; the naive formula returns NaN where ours is exact.
 
 # %%
 print(inspect.getsource(activations.softmax))

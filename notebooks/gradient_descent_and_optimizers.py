@@ -132,7 +132,8 @@ figure = contour_plot("elongated bowl", walks)
 # %% [markdown]
 # Keras's optimizers take the same steps. `model.fit` calls `optimizer.apply_gradients`
 # once per batch; here we call it ourselves, once per step, on a point held in a
-# `keras.Variable`. The tiny differences come from Keras keeping the learning rate in float32.
+# `keras.Variable`. The tiny differences come from Keras casting its hyperparameters (the
+# learning rate, the momentum, Adam's β₁ and β₂) through float32: 0.999 becomes 0.99900001.
 
 # %%
 for name, (_, keras_optimizer) in optimizers.items():

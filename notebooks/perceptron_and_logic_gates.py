@@ -146,7 +146,7 @@ figure = decision_boundary(
 # ## Exercises
 # 1. Set `learning_rate = 0.25`, then 4. Does the perceptron still learn AND, in as many
 #    epochs? From zero weights, why can't η change which side of the line a point falls on?
-#    Then try 0.1: AND takes 4 epochs, not 6. Why? (In epoch 3, x·w + b for the input (1, 0)
+#    Then try 0.1: AND takes 4 epochs, not 6. Why? (In epoch 4, x·w + b for the input (1, 0)
 #    should be exactly 0, where the step fires; 0.1 has no exact binary form.)
 # 2. Train from random weights (`train_perceptron(..., seed=1)`). Is the learned line the same?
 # 3. Set `seed = 2` and rerun the Keras network. Does it still learn XOR? Why might a network

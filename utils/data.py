@@ -226,7 +226,7 @@ def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
     check_magnitudes(frame, [column for column in frame.columns if column != target], source)
 
 
-def check_target_values(labels: pd.Series, task: str, target: str, path="FILE") -> None:
+def check_target_values(labels: pd.Series, task: str, target: str, path) -> None:
     """The target must suit the task. The advice names `fit`, the one command with --task
     (`run`, `grid` and `tune` keep their case study's task)."""
     fit = (

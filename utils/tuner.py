@@ -44,6 +44,7 @@ keras_tuner.src.utils.save_json = _save_json_whole
 warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
 
 TUNERS, SEARCH_FILE = distributed.TUNERS, distributed.SEARCH_FILE
+SEARCHES_ROOT = "searches"  # where a new search's folder goes, beside runs/
 HYPERBAND_MANY_TRIALS = 100  # a Hyperband search with more trials says how to make fewer
 
 
@@ -181,7 +182,6 @@ def tune(
     resume=None,
     workers: int = 0,
     worker_command=None,
-    searches_root="searches",
     say=print,
 ) -> dict | None:
     """A Keras Tuner search in its own folder; a fresh one unless `resume` names an earlier one.
@@ -226,12 +226,12 @@ def tune(
     )
     if saved is None:
         if distributed.role() is None:
-            for unfinished in unfinished_searches(case.name, searches_root):
+            for unfinished in unfinished_searches(case.name, SEARCHES_ROOT):
                 say(
                     f"{unfinished} holds an unfinished search of {case.name}: this starts a new "
                     f"one (to continue that one instead: tune {case.name} --resume {unfinished})"
                 )
-        search_dir = runs.new_run_dir(f"{case.name}-{kind}", searches_root)
+        search_dir = runs.new_run_dir(f"{case.name}-{kind}", SEARCHES_ROOT)
     else:
         search_dir = Path(resume)
     with distributed.search_lock(search_dir):

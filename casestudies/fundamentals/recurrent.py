@@ -40,7 +40,8 @@ def lstm_step(x_t, h, c, kernel, recurrent_kernel, bias) -> tuple[np.ndarray, np
         h_t = o ⊙ tanh(c_t)
 
     σ is the sigmoid (Keras 3's default `recurrent_activation`) and ⊙ is element-wise.
-    Keras starts b_f at 1 (`unit_forget_bias=True`): remember everything at first.
+    Keras starts b_f at 1 (`unit_forget_bias=True`): keep most of the cell (σ(1) ≈ 0.73) at
+    first.
     """
     z = x_t @ kernel + h @ recurrent_kernel + bias
     z_input, z_forget, z_candidate, z_output = np.split(z, 4, axis=-1)

@@ -35,6 +35,7 @@ def test_gradients_equal_gradient_tape(rng, hidden, loss):
     model = MLP(
         [5, 7, 6, units], hidden_activation=hidden, output_activation=output_activation, seed=1
     )
+    model.biases = [rng.normal(size=b.shape) for b in model.biases]  # zeros would hide their use
     X, y = rng.normal(size=(16, 5)) * 2, targets(rng)
     our_loss, our_grads = model.loss_and_gradients(X, y, loss)
     tape_loss, tape_grads = tape_gradients(model, X, y, loss)
@@ -68,6 +69,7 @@ def test_weight_decay_matches_keras_kernel_regularizer(rng):
     """`MLP(l2=...)` adds what `kernel_regularizer=keras.regularizers.l2(...)` on every layer adds
     to a Keras model's loss, and its gradients follow."""
     model = MLP([5, 7, 1], hidden_activation="tanh", output_activation="sigmoid", seed=1, l2=0.01)
+    model.biases = [rng.normal(size=b.shape) for b in model.biases]  # decay must leave them be
     X, y = rng.normal(size=(16, 5)), rng.integers(0, 2, 16).astype(float)
     decay = keras.regularizers.l2(0.01)
     keras_model = keras.Sequential(
@@ -86,7 +88,8 @@ def test_weight_decay_matches_keras_kernel_regularizer(rng):
     tape_grads = tape.gradient(value, keras_model.trainable_variables)
     our_loss, our_grads = model.loss_and_gradients(X, y, "binary_crossentropy")
     assert our_loss == pytest.approx(float(value), abs=FLOAT64_TOLERANCE)
-    undecayed = MLP([5, 7, 1], "tanh", seed=1).loss_and_gradients(X, y, "binary_crossentropy")
-    assert our_loss > undecayed[0]
+    undecayed = MLP([5, 7, 1], "tanh", seed=1)
+    undecayed.biases = model.biases
+    assert our_loss > undecayed.loss_and_gradients(X, y, "binary_crossentropy")[0]
     for ours, theirs in zip(our_grads, tape_grads, strict=True):
         np.testing.assert_allclose(ours, theirs.numpy(), atol=FLOAT64_TOLERANCE)

@@ -48,7 +48,7 @@ def test_conv2d_equals_keras(
 def test_conv2d_is_cross_correlation_not_flipped():
     image = np.zeros((1, 3, 3, 1))
     image[0, 0, 0, 0] = 1.0  # a single bright pixel in the top-left corner
-    kernel = np.arange(9.0).reshape(3, 3, 1, 1)
+    kernel = np.arange(1.0, 10.0).reshape(3, 3, 1, 1)  # no zero weight: zeros out can't pass
     # The only window is the whole image: it picks the kernel's top-left weight, unflipped.
     assert ours.conv2d(image, kernel).item() == kernel[0, 0, 0, 0]
 

@@ -2,9 +2,13 @@
 
 import numpy as np
 import pytest
-from conftest import FLOAT64_TOLERANCE, keras, tf, to_tf
+from conftest import keras, tf, to_tf
 
 from casestudies.fundamentals import losses as ours
+
+# The same float64 formulas, clipping included, agree to rounding: a looser tolerance would
+# let a wrong clip (1e-7 added instead of clipped) pass.
+TO_ROUNDING = {"rtol": 1e-12, "atol": 1e-12}
 
 
 @pytest.fixture
@@ -19,9 +23,7 @@ def regression(rng):
 def test_regression_losses_equal_keras(regression, name):
     y_true, y_pred = regression
     expected = getattr(keras.losses, name)(to_tf(y_true), to_tf(y_pred)).numpy()
-    np.testing.assert_allclose(
-        getattr(ours, name)(y_true, y_pred), expected, atol=FLOAT64_TOLERANCE
-    )
+    np.testing.assert_allclose(getattr(ours, name)(y_true, y_pred), expected, **TO_ROUNDING)
 
 
 def test_rmse_equals_keras_metric_and_is_in_the_targets_units(regression):
@@ -52,7 +54,7 @@ def test_binary_crossentropy_equals_keras_at_probabilities_0_and_1():
     for y_true, y_pred in [(LABELS, PROBABILITIES), (1 - LABELS, PROBABILITIES)]:
         expected = keras.losses.binary_crossentropy(to_tf(y_true), to_tf(y_pred)).numpy()
         np.testing.assert_allclose(
-            ours.binary_crossentropy(y_true, y_pred), expected, rtol=1e-9, atol=FLOAT64_TOLERANCE
+            ours.binary_crossentropy(y_true, y_pred), expected, **TO_ROUNDING
         )
         assert np.isfinite(ours.binary_crossentropy(y_true, y_pred)).all()
 
@@ -80,14 +82,14 @@ def test_categorical_and_sparse_crossentropy_equal_keras_with_certain_and_unnorm
     np.testing.assert_allclose(
         ours.categorical_crossentropy(one_hot, probabilities),
         keras.losses.categorical_crossentropy(to_tf(one_hot), to_tf(probabilities)).numpy(),
-        atol=FLOAT64_TOLERANCE,
+        **TO_ROUNDING,
     )
     np.testing.assert_allclose(
         ours.sparse_categorical_crossentropy(labels, probabilities),
         keras.losses.sparse_categorical_crossentropy(
             tf.constant(labels), to_tf(probabilities)
         ).numpy(),
-        atol=FLOAT64_TOLERANCE,
+        **TO_ROUNDING,
     )
 
 
@@ -99,7 +101,7 @@ def test_hinge_equals_keras_for_plus_minus_one_and_zero_one_labels(labels):
     np.testing.assert_allclose(
         ours.hinge(labels, scores),
         keras.losses.hinge(to_tf(labels), to_tf(scores)).numpy(),
-        atol=FLOAT64_TOLERANCE,
+        **TO_ROUNDING,
     )
 
 
@@ -124,5 +126,5 @@ def test_loss_gradients_equal_autodiff(loss, y_true, y_pred):
     np.testing.assert_allclose(
         getattr(ours, f"{loss}_gradient")(y_true, y_pred),
         tape.gradient(total, tensor).numpy(),
-        atol=FLOAT64_TOLERANCE,
+        **TO_ROUNDING,
     )

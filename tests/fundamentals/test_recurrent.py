@@ -73,14 +73,21 @@ def test_parameter_count_equals_keras(layer_name):
 
 
 def test_lstm_gates_are_in_keras_order_i_f_c_o(rng):
-    # A large forget-gate bias alone (second block) keeps the cell state; the others shut.
+    # With zero weights each gate is its bias block's sigmoid (the candidate: its tanh).
     kernel, recurrent_kernel = np.zeros((FEATURES, 4 * UNITS)), np.zeros((UNITS, 4 * UNITS))
-    bias = np.concatenate([np.full(UNITS, -50.0), np.full(UNITS, 50.0), np.zeros(2 * UNITS)])
-    h, c = states(rng, 2)
-    _, c_new = ours.lstm_step(
-        rng.normal(size=(BATCH, FEATURES)), h, c, kernel, recurrent_kernel, bias
-    )
+    x, (h, c) = rng.normal(size=(BATCH, FEATURES)), states(rng, 2)
+
+    def step(i, f, c_tilde, o):
+        bias = np.repeat([i, f, c_tilde, o], UNITS).astype(float)
+        return ours.lstm_step(x, h, c, kernel, recurrent_kernel, bias)
+
+    # Forget gate open, input gate shut (blocks 2 and 1): the cell state is kept.
+    _, c_new = step(-50, 50, 0, 0)
     np.testing.assert_allclose(c_new, c, atol=1e-12)
+    # Forget shut, input open: the cell becomes tanh(block 3); output gate (block 4) sigmoid(2).
+    h_new, c_new = step(50, -50, 0.5, 2)
+    np.testing.assert_allclose(c_new, np.tanh(0.5), atol=1e-12)
+    np.testing.assert_allclose(h_new, 1 / (1 + np.exp(-2)) * np.tanh(np.tanh(0.5)), atol=1e-12)
 
 
 def test_a_sequence_without_a_batch_axis_is_explained():
