@@ -134,10 +134,54 @@ CASES = {
         [*FIT, "data.csv", "--task", "binary"],
         ["Target 'y' holds 60 different numbers (e.g. 0) in 60 rows", "--task regression`"],
     ),
+    "no header row": (
+        plain("data.csv", ROWS.split("\n", 1)[1]),
+        ["fit", "--target", "0", "--csv", "data.csv"],
+        ["The first line of data.csv (0, 0, 0) looks like data", "add a header row"],
+    ),
+    "a title line with commas": (
+        plain("data.csv", "Patient export,,\n" + ROWS),
+        [*FIT, "data.csv"],
+        ["its first line names only 'Patient export'", "if it is a title or a note, delete it"],
+    ),
+    "a column without a name": (
+        plain("data.csv", ROWS.replace("a,b,y", "a,,y", 1)),
+        [*FIT, "data.csv"],
+        ["Column 2 of data.csv has no name in the header (its first value is 0)", "Name it"],
+    ),
+    "a row with an extra value": (
+        plain("data.csv", ROWS.replace("\n3,3,1\n", "\n3,3,1,9\n", 1)),
+        [*FIT, "data.csv"],
+        ["line 5 has 4 values, but the header names 3 columns", "Remove the extra values"],
+    ),
+    "one row": (
+        plain("data.csv", "a,b,y\n1,2,0\n"),
+        [*FIT, "data.csv"],
+        ["data.csv has only 1 usable rows; the kit needs at least 10"],
+    ),
+    "decimal commas": (
+        plain("data.csv", "a,b,y\n" + "".join(f'{i},"{i},5",{i % 2}\n' for i in range(20))),
+        [*FIT, "data.csv"],
+        ["writes its decimals with a comma (e.g. '0,5', row 1 of the data)", "with a point"],
+    ),
+    "thousands separators on some rows": (
+        plain(
+            "data.csv",
+            "a,b,y\n"
+            + "".join(f'{i},"{i},500",{i % 2}\n' if i % 2 else f"{i},7,0\n" for i in range(20)),
+        ),
+        [*FIT, "data.csv"],
+        ["numbers written as text (e.g. '1,500', row 2 of the data)", "thousands separators"],
+    ),
+    "no feature varies": (
+        plain("data.csv", "a,b,y\n" + "".join(f"1,2,{i % 2}\n" for i in range(20))),
+        [*FIT, "data.csv"],
+        ["Every feature column of data.csv holds a single value", "Add columns that vary"],
+    ),
     "a file for the run folder": (
         plain("rows.csv"),
         ["predict", "--run", "rows.csv", "--csv", "rows.csv"],
-        ["rows.csv is a file: --run takes the run's folder (.), not a file in it."],
+        ["rows.csv is a file: --run takes a run folder (the one `run` or `fit` printed"],
     ),
     "an empty file for --out": (
         plain("taken"),

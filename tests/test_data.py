@@ -25,6 +25,15 @@ def test_rows_with_an_infinite_value_are_dropped_and_called_infinite(write_csv):
     assert dataset.notes[0] == "Dropped 2 of 32 rows with missing or infinite values (a 2)."
 
 
+def test_a_note_line_among_the_rows_is_dropped_and_its_column_read_as_numbers(write_csv):
+    rows = [f"{i},{i % 3},{i % 2}" for i in range(20)]
+    rows.insert(2, "# measured again on Monday")
+    dataset = load_dataset(write_csv("a,b,y\n" + "\n".join(rows) + "\n"), "y")
+    assert len(dataset.frame) == 20 and dataset.frame["a"].tolist() == list(range(20))
+    assert pd.api.types.is_numeric_dtype(dataset.frame["a"])  # not one-hot encoded text
+    assert dataset.notes[0] == "Dropped 1 of 21 rows with missing values (b 1, y 1)."
+
+
 def test_real_combine_style_file_loads_despite_blank_lines_and_a_nan_row(real_combine):
     dataset = load_dataset(real_combine, "PM 2.5", "regression")
     assert len(dataset.frame) == 119
@@ -105,13 +114,13 @@ BAD_INPUTS = {
         "income,y\n" + "".join(f'"{i},000",{i % 2}\n' for i in range(10, 30)),
         "y",
         "binary",
-        "'income' of data.csv holds numbers written as text (e.g. '10,000')",
+        "'income' of data.csv holds numbers written as text (e.g. '10,000', row 1 of the data)",
     ),
     "percentages in the target": (
         "a,y\n" + "".join(f"{i},{i % 4 * 5}%\n" for i in range(20)),
         "y",
         "auto",
-        "'y' of data.csv holds numbers written as text (e.g. '0%')",
+        "'y' of data.csv holds numbers written as text (e.g. '0%', row 1 of the data)",
     ),
     "semicolons": ("a;y\n" + "1;0\n2;1\n" * 10, "y", "binary", "separated by semicolons"),
     "a title line holding a vertical bar": (

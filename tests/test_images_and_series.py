@@ -206,6 +206,17 @@ def test_elnino_forecasts_from_a_csv_of_values_alone(elnino_run, write_csv, caps
         ("month,sst\n" + "2000-01,20\n" * 10, "at least 24 are needed"),
         ("month,temp\n" + "2000-01,20\n" * 30, "forecasts 'sst': give the file that column"),
         ("month,sst\n" + "2000-01,warm\n" * 30, "missing or non-numeric"),
+        # The last 24 rows must be the last 24 months: a gap or a shuffle would forecast wrong.
+        (
+            "month,sst\n"
+            + "".join(f"{2000 + m // 12}-{m % 12 + 1:02d},20\n" for m in range(31) if m != 9),
+            "skips from 2000-09 to 2000-11",
+        ),
+        (
+            "month,sst\n"
+            + "".join(f"{2000 + m // 12}-{m % 12 + 1:02d},20\n" for m in [1, 0, *range(2, 30)]),
+            "sort the rows by month",
+        ),
     ],
 )
 def test_elnino_predict_refuses_a_csv_it_cannot_forecast_from(

@@ -142,7 +142,16 @@ def drop_missing(
                     f"{', '.join(map(repr, words))} as missing values. If they are categories, "
                     "write them another way (e.g. 'none')."
                 )
-    return frame.dropna()  # keeps each row's original number, for messages
+    frame = frame.dropna()  # keeps each row's original number, for messages
+    # A dropped note line (text in one column, the rest empty) left that column's numbers as
+    # text: read them as the numbers they are.
+    for column in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if numbers.notna().all():
+            frame[column] = numbers
+    return frame
 
 
 LEAVE_EMPTY = (
@@ -159,7 +168,7 @@ def check_stray_text(frame: pd.DataFrame, source: str, fix: str = LEAVE_EMPTY) -
         ):
             continue
         as_numbers = pd.to_numeric(frame[column], errors="coerce")
-        if as_numbers.notna().mean() >= 0.5:
+        if as_numbers.notna().mean() >= 0.5 and not numbers_written_as_text(frame[column]):
             first = as_numbers.isna().idxmax()
             raise KitError(
                 f"Column {column!r} of {source} should be numeric "
@@ -201,17 +210,32 @@ def numbers_written_as_text(values: pd.Series) -> bool:
 
 def check_numbers_as_text(frame: pd.DataFrame, source: str) -> None:
     for column in frame.columns:
-        if is_text(frame[column]) and numbers_written_as_text(frame[column]):
+        values = frame[column]
+        if not (is_text(values) and numbers_written_as_text(values)):
+            continue
+        written = values[pd.to_numeric(values, errors="coerce").isna()].astype(str).str.strip()
+        example = f"e.g. {show(written.iloc[0])}, row {written.index[0] + 1} of the data"
+        if written.str.fullmatch(r"[-+]?\d+,\d{1,2}").all():  # 26,3: a comma for the point
             raise KitError(
-                f"Column {column!r} of {source} holds numbers written as text (e.g. "
-                f"{show(frame[column].iloc[0])}): remove the thousands separators, % signs or "
-                "currency marks (in a spreadsheet, format the column as plain numbers), so they "
-                "read as numbers."
+                f"Column {column!r} of {source} writes its decimals with a comma ({example}): "
+                "write them with a point (26.3), or save the file from a spreadsheet set to "
+                "English number format."
             )
+        raise KitError(
+            f"Column {column!r} of {source} holds numbers written as text ({example}): remove "
+            "the thousands separators, % signs or currency marks (in a spreadsheet, format the "
+            "column as plain numbers), so they read as numbers."
+        )
 
 
 def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
-    """Every feature must be numeric, or text with few enough values to one-hot encode."""
+    """Every feature must be numeric, or text with few enough values to one-hot encode; one at
+    least must vary."""
+    if (frame.drop(columns=target).nunique() <= 1).all():
+        raise KitError(
+            f"Every feature column of {source} holds a single value: there is nothing to learn "
+            "the target from. Add columns that vary from row to row."
+        )
     for column in frame.columns:
         if column == target or not is_text(frame[column]):
             continue
@@ -312,17 +336,21 @@ def encoding_notes(frame: pd.DataFrame, target: str, task: str) -> list[str]:
     return notes
 
 
+def check_row_count(rows: int, source: str) -> None:
+    if rows < MIN_ROWS:
+        raise KitError(
+            f"{source} has only {rows} usable rows; "
+            f"the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows."
+        )
+
+
 def check_enough_rows(
     labels: pd.Series, task: str, test_size: float, stratify: bool, source: str
 ) -> None:
     """Fewer rows than a train/test split needs is an error,
     not a crash deep inside scikit-learn."""
     rows = len(labels)
-    if rows < MIN_ROWS:
-        raise KitError(
-            f"{source} has only {rows} usable rows; "
-            f"the kit needs at least {MIN_ROWS} to split into training and test rows. Add rows."
-        )
+    check_row_count(rows, source)
     test_rows = math.ceil(test_size * rows)
     if rows - test_rows < MIN_TRAIN_ROWS:
         raise KitError(
@@ -485,6 +513,7 @@ def load_dataset(
     check_target(frame, target, source)
     notes: list[str] = []
     frame = drop_missing(frame, notes, source, target, path)
+    check_row_count(len(frame), source)  # before the target's checks: 1 row has 1 class too
     check_stray_text(frame, source)
     check_numbers_as_text(frame, source)
     if task == "auto":

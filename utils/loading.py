@@ -228,9 +228,14 @@ def check_run(run_dir) -> tuple[Preprocessor, dict]:
     allowlist), all of them, the completion marker, intact JSON."""
     run_dir = Path(run_dir)
     if run_dir.is_file():
+        in_a_run = (run_dir.parent / COMPLETE_FILE).is_file()
         raise KitError(
-            f"{run_dir} is a file: --run takes the run's folder ({run_dir.parent}), "
-            "not a file in it."
+            f"{run_dir} is a file: --run takes "
+            + (
+                f"the run's folder ({run_dir.parent}), not a file in it."
+                if in_a_run
+                else 'a run folder (the one `run` or `fit` printed after "Saved to").'
+            )
         )
     if not run_dir.is_dir():
         raise KitError(

@@ -162,7 +162,7 @@ def generate(run_dir, count: int, seed: int) -> tuple[np.ndarray, list[str]]:
 
 def forecast_csv(run_dir, csv, steps: int) -> tuple[pd.DataFrame, list[str]]:
     """The next `steps` values of the series in `csv` (its last `window` values are the input)."""
-    from utils.series import forecast, read_values
+    from utils.series import check_months, forecast, read_values
 
     preprocessor, _config = check_run(run_dir)
     if preprocessor.kind != "series":
@@ -173,15 +173,15 @@ def forecast_csv(run_dir, csv, steps: int) -> tuple[pd.DataFrame, list[str]]:
         minimum=preprocessor.window,
         fix=f"The model forecasts {preprocessor.column!r}: give the file that column.",
     )
+    dated = frame.columns[0] != preprocessor.column  # a first column of months, as in training
+    if dated:  # in order, none missing: the last `window` rows must be the last months
+        check_months(frame, csv)
     model = load_model(run_dir, preprocessor)
     forecasts = forecast(model, preprocessor, values, steps)
     result = pd.DataFrame({"step": range(1, steps + 1)})
-    if "month" in frame.columns:  # carry the calendar on from the file's last month
-        try:
-            last = pd.Period(str(frame["month"].iloc[-1]), freq="M")
-            result["month"] = [str(last + step) for step in result["step"]]
-        except ValueError:
-            pass
+    if dated:  # carry the calendar on from the file's last month
+        last = pd.Period(str(frame.iloc[-1, 0]).strip(), freq="M")
+        result["month"] = [str(last + step) for step in result["step"]]
     result[f"forecast_{preprocessor.column}"] = forecasts.round(3)
     notes = [f"Forecast from the last {preprocessor.window} values of {csv}."]
     if steps > 1:

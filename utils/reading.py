@@ -4,12 +4,13 @@ name, text that is not UTF-8, duplicate column names, an empty file, a title lin
 header. An empty column without a name (a comma at the end of every line) is dropped.
 """
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from utils.errors import KitError
+from utils.errors import KitError, show
 
 # What pandas infers from a file's name, and the bytes each kind of file starts with.
 COMPRESSION_BY_SUFFIX = {".gz": "gzip", ".zip": "zip", ".xz": "xz", ".bz2": "bz2", ".zst": "zstd"}
@@ -103,6 +104,14 @@ def _header(path: Path, compression: str | None, encoding: str) -> list[str]:
     return [str(name).strip() for name in first.iloc[0]] if len(first) else []
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
     """Read a CSV file, turning every way it can fail into one sentence.
     (`min_columns=1`: a series' recent values may come alone.)"""
@@ -128,6 +137,12 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
         first_line = (
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         )
+        if fields := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", first_line):
+            named, line, values = fields.groups()
+            raise KitError(
+                f"{path}: line {line} has {values} values, but the header names {named} columns. "
+                "Remove the extra values (or name their columns in the first line)."
+            ) from None
         raise KitError(
             f"{path} could not be read as CSV ({first_line}). "
             "Check it has one header row and commas between values."
@@ -164,6 +179,28 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             "Add a name for that first column to the header, or remove the labels."
         )
     header = _header(path, compression, encoding)
+    if len(header) > 1 and all(_is_number(name) for name in header):
+        raise KitError(
+            f"The first line of {path} ({', '.join(header[:4])}{', ...' * (len(header) > 4)}) "
+            "looks like data, not column names: add a header row naming each column."
+        )
+    unnamed_with_values = [
+        index
+        for index, column in enumerate(frame.columns)
+        if 0 < index < len(header) and not header[index] and not frame[column].isna().all()
+    ]
+    if unnamed_with_values and sum(map(bool, header)) == 1:
+        raise KitError(
+            f"{path}: its first line names only {next(filter(None, header))!r}, but "
+            f"the rows below hold {len(header)} values. The first line must be the column names: "
+            "if it is a title or a note, delete it."
+        )
+    if unnamed_with_values:
+        index = unnamed_with_values[0]
+        raise KitError(
+            f"Column {index + 1} of {path} has no name in the header (its first value is "
+            f"{show(frame.iloc[0, index])}). Name it in the first line."
+        )
     unnamed_and_empty = [
         column
         for index, column in enumerate(frame.columns)
@@ -186,7 +223,7 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             "a CSV needs feature columns and a target column separated by commas."
         )
     if frame.empty:
-        raise KitError(f"{path} has a header but no data rows. Add rows to learn from.")
+        raise KitError(f"{path} has a header but no data rows. Add the rows below it.")
     return frame
 
 
