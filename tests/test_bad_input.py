@@ -147,12 +147,12 @@ CASES = {
     "a column without a name": (
         plain("data.csv", ROWS.replace("a,b,y", "a,,y", 1)),
         [*FIT, "data.csv"],
-        ["Column 2 of data.csv has no name in the header (its first value is 0)", "Name it"],
+        ["Column 2 of data.csv has no name in the header (it holds 0 on row 1", "Name it"],
     ),
     "a row with an extra value": (
         plain("data.csv", ROWS.replace("\n3,3,1\n", "\n3,3,1,9\n", 1)),
         [*FIT, "data.csv"],
-        ["line 5 has 4 values, but the header names 3 columns", "Remove the extra values"],
+        ["line 5 has 4 values, but the lines above it have 3", "Remove the extra values"],
     ),
     "one row": (
         plain("data.csv", "a,b,y\n1,2,0\n"),
@@ -163,6 +163,11 @@ CASES = {
         plain("data.csv", "a,b,y\n" + "".join(f'{i},"{i},5",{i % 2}\n' for i in range(20))),
         [*FIT, "data.csv"],
         ["writes its decimals with a comma (e.g. '0,5', row 1 of the data)", "with a point"],
+    ),
+    "decimal commas with three decimals": (
+        plain("data.csv", "a,b,y\n" + "".join(f'{i},"0,{i:03d}",{i % 2}\n' for i in range(20))),
+        [*FIT, "data.csv"],
+        ["writes its decimals with a comma (e.g. '0,000', row 1 of the data)"],
     ),
     "thousands separators on some rows": (
         plain(

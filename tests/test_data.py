@@ -25,6 +25,13 @@ def test_rows_with_an_infinite_value_are_dropped_and_called_infinite(write_csv):
     assert dataset.notes[0] == "Dropped 2 of 32 rows with missing or infinite values (a 2)."
 
 
+def test_column_names_that_are_whole_numbers_are_a_header_not_data(write_csv):
+    # pandas' to_csv of an unnamed array, or a wide file of years: distinct whole numbers.
+    rows = "".join(f"{i},{i % 5},{i % 2}\n" for i in range(20))
+    assert list(load_dataset(write_csv("0,1,2\n" + rows), "2").frame.columns) == ["0", "1", "2"]
+    assert len(load_dataset(write_csv("2015,2016,y\n" + rows), "y").frame) == 20
+
+
 def test_a_note_line_among_the_rows_is_dropped_and_its_column_read_as_numbers(write_csv):
     rows = [f"{i},{i % 3},{i % 2}" for i in range(20)]
     rows.insert(2, "# measured again on Monday")

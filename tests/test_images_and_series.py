@@ -200,6 +200,24 @@ def test_elnino_forecasts_from_a_csv_of_values_alone(elnino_run, write_csv, caps
     assert alone[0] == "step,forecast_sst" and alone[1].split(",")[1] == lines[1].split(",")[2]
 
 
+def test_elnino_finds_the_months_column_wherever_it_is(elnino_run, write_csv, capsys):
+    recent = pd.read_csv(DATA_DIR / "elnino.csv").tail(24).reset_index(drop=True)
+    answers = []
+    for name, frame in [
+        ("months_first.csv", recent),
+        ("months_last.csv", recent[["sst", "month"]]),
+        ("row_labels.csv", recent[["sst"]].set_axis(range(1, 25))),  # R's write.csv: no months
+    ]:
+        csv = write_csv(frame.to_csv(index=name == "row_labels.csv"), name=name)
+        assert main(["predict", "--run", str(elnino_run), "--csv", str(csv)]) == 0
+        answers.append(capsys.readouterr().out.strip().splitlines())
+    assert answers[0] == answers[1] == ["step,month,forecast_sst", answers[0][1]]
+    assert (
+        answers[0][1].startswith("1,2011-01,")
+        and answers[2][1].split(",")[1] == answers[0][1].split(",")[2]
+    )
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [

@@ -167,7 +167,8 @@ def test_forecasts_legend_gives_each_series_its_rmse(series):
     # A series of unknown unit (a learner's own) claims none.
     fig = plots.forecasts(months, actual, predictions, "Sales")
     labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
-    assert labels[1].endswith(")") and "°C" not in labels[1] and fig.axes[0].get_ylabel() == "value"
+    rmse = np.sqrt(((pd.Series(actual) - pd.Series(predictions["GRU"])) ** 2).mean())
+    assert labels[1] == f"GRU (RMSE {rmse:.2f})" and fig.axes[0].get_ylabel() == "value"
     lines = fig.axes[0].get_lines()
     np.testing.assert_array_equal(lines[0].get_ydata(), actual)
     assert lines[0].get_linewidth() > lines[1].get_linewidth() > lines[2].get_linewidth()

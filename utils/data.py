@@ -168,7 +168,7 @@ def check_stray_text(frame: pd.DataFrame, source: str, fix: str = LEAVE_EMPTY) -
         ):
             continue
         as_numbers = pd.to_numeric(frame[column], errors="coerce")
-        if as_numbers.notna().mean() >= 0.5 and not numbers_written_as_text(frame[column]):
+        if as_numbers.notna().mean() >= 0.5:
             first = as_numbers.isna().idxmax()
             raise KitError(
                 f"Column {column!r} of {source} should be numeric "
@@ -215,7 +215,8 @@ def check_numbers_as_text(frame: pd.DataFrame, source: str) -> None:
             continue
         written = values[pd.to_numeric(values, errors="coerce").isna()].astype(str).str.strip()
         example = f"e.g. {show(written.iloc[0])}, row {written.index[0] + 1} of the data"
-        if written.str.fullmatch(r"[-+]?\d+,\d{1,2}").all():  # 26,3: a comma for the point
+        thousands = written.str.fullmatch(r"[-+]?[1-9]\d{0,2}(,\d{3})+").all()  # 1,500
+        if written.str.fullmatch(r"[-+]?\d+,\d+").all() and not thousands:  # 26,3 and 0,844
             raise KitError(
                 f"Column {column!r} of {source} writes its decimals with a comma ({example}): "
                 "write them with a point (26.3), or save the file from a spreadsheet set to "
@@ -231,7 +232,8 @@ def check_numbers_as_text(frame: pd.DataFrame, source: str) -> None:
 def check_features(frame: pd.DataFrame, target: str, source: str) -> None:
     """Every feature must be numeric, or text with few enough values to one-hot encode; one at
     least must vary."""
-    if (frame.drop(columns=target).nunique() <= 1).all():
+    features = frame.drop(columns=[target, *index_like_columns(frame, target)])
+    if len(features.columns) and (features.nunique() <= 1).all():  # a lone index: its warning
         raise KitError(
             f"Every feature column of {source} holds a single value: there is nothing to learn "
             "the target from. Add columns that vary from row to row."
@@ -514,8 +516,8 @@ def load_dataset(
     notes: list[str] = []
     frame = drop_missing(frame, notes, source, target, path)
     check_row_count(len(frame), source)  # before the target's checks: 1 row has 1 class too
+    check_numbers_as_text(frame, source)  # first: '1,500' is a number, not stray text
     check_stray_text(frame, source)
-    check_numbers_as_text(frame, source)
     if task == "auto":
         task, reason = infer_task(frame[target])
         notes.append(f"Task: {task} ({reason}; choose another with --task).")

@@ -336,7 +336,8 @@ def forecasts(months: list[str], actual, predictions: dict, title: str, unit: st
     for name, style in _series_styles(predictions).items():
         predicted = np.asarray(predictions[name], dtype=float)
         rmse = float(np.sqrt(np.mean((predicted - actual) ** 2)))
-        axis.plot(positions, predicted, label=f"{name} (RMSE {rmse:.2f} {unit})".strip(), **style)
+        shown = f"{rmse:.2f} {unit}".strip()
+        axis.plot(positions, predicted, label=f"{name} (RMSE {shown})", **style)
     axis.set_xticks(*_month_ticks(months))
     axis.tick_params(axis="x", labelrotation=45)
     for label in axis.get_xticklabels():

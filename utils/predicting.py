@@ -173,14 +173,22 @@ def forecast_csv(run_dir, csv, steps: int) -> tuple[pd.DataFrame, list[str]]:
         minimum=preprocessor.window,
         fix=f"The model forecasts {preprocessor.column!r}: give the file that column.",
     )
-    dated = frame.columns[0] != preprocessor.column  # a first column of months, as in training
-    if dated:  # in order, none missing: the last `window` rows must be the last months
-        check_months(frame, csv)
+    months = next(  # a column of YYYY-MM months, as in training, wherever it is
+        (
+            column
+            for column in frame.columns
+            if column != preprocessor.column
+            and frame[column].astype(str).str.strip().str.fullmatch(r"\d{4}-\d{2}").all()
+        ),
+        None,
+    )
+    if months is not None:  # in order, none missing: the last `window` rows are the last months
+        check_months(frame[[months]], csv)
     model = load_model(run_dir, preprocessor)
     forecasts = forecast(model, preprocessor, values, steps)
     result = pd.DataFrame({"step": range(1, steps + 1)})
-    if dated:  # carry the calendar on from the file's last month
-        last = pd.Period(str(frame.iloc[-1, 0]).strip(), freq="M")
+    if months is not None:  # carry the calendar on from the file's last month
+        last = pd.Period(str(frame[months].iloc[-1]).strip(), freq="M")
         result["month"] = [str(last + step) for step in result["step"]]
     result[f"forecast_{preprocessor.column}"] = forecasts.round(3)
     notes = [f"Forecast from the last {preprocessor.window} values of {csv}."]

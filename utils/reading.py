@@ -140,7 +140,7 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
         if fields := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", first_line):
             named, line, values = fields.groups()
             raise KitError(
-                f"{path}: line {line} has {values} values, but the header names {named} columns. "
+                f"{path}: line {line} has {values} values, but the lines above it have {named}. "
                 "Remove the extra values (or name their columns in the first line)."
             ) from None
         raise KitError(
@@ -179,7 +179,10 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
             "Add a name for that first column to the header, or remove the labels."
         )
     header = _header(path, compression, encoding)
-    if len(header) > 1 and all(_is_number(name) for name in header):
+    whole_names = all(name.lstrip("-").isdigit() for name in header) and len(set(header)) == len(
+        header
+    )  # 0,1,2 or 2015,2016: column numbers or years
+    if len(header) > 1 and all(_is_number(name) for name in header) and not whole_names:
         raise KitError(
             f"The first line of {path} ({', '.join(header[:4])}{', ...' * (len(header) > 4)}) "
             "looks like data, not column names: add a header row naming each column."
@@ -189,7 +192,7 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
         for index, column in enumerate(frame.columns)
         if 0 < index < len(header) and not header[index] and not frame[column].isna().all()
     ]
-    if unnamed_with_values and sum(map(bool, header)) == 1:
+    if unnamed_with_values and sum(map(bool, header)) == 1 and len(header) > 2:
         raise KitError(
             f"{path}: its first line names only {next(filter(None, header))!r}, but "
             f"the rows below hold {len(header)} values. The first line must be the column names: "
@@ -197,9 +200,11 @@ def read_csv(path, min_columns: int = 2) -> pd.DataFrame:
         )
     if unnamed_with_values:
         index = unnamed_with_values[0]
+        values = frame.iloc[:, index].dropna()
         raise KitError(
-            f"Column {index + 1} of {path} has no name in the header (its first value is "
-            f"{show(frame.iloc[0, index])}). Name it in the first line."
+            f"Column {index + 1} of {path} has no name in the header (it holds "
+            f"{show(values.iloc[0])} on row {values.index[0] + 1} of the data). Name it in the "
+            "first line."
         )
     unnamed_and_empty = [
         column
