@@ -66,6 +66,16 @@ def test_text_features_are_one_hot_encoded_and_unknown_values_are_all_zero():
     np.testing.assert_array_equal(preprocessor.transform(new), [[5.0, 0, 0, 0]])
 
 
+def test_a_true_false_column_read_as_text_still_matches_its_categories():
+    train = pd.DataFrame({"smoker": [True, False, True, False], "y": [0, 1, 0, 1]})
+    preprocessor = Preprocessor.fit(train, "y", "binary", scale=False)
+    assert preprocessor.feature_names == ["smoker=False", "smoker=True"]
+    # One odd value makes pandas read the whole column as text: TRUE and FALSE still match.
+    new = pd.DataFrame({"smoker": ["maybe", "TRUE", "FALSE", " true"]})
+    np.testing.assert_array_equal(preprocessor.transform(new), [[0, 0], [0, 1], [1, 0], [0, 1]])
+    assert preprocessor.unseen_categories(new) == {"smoker": ["maybe"]}
+
+
 def test_json_round_trip_transforms_identically(iris):
     preprocessor = Preprocessor.fit(iris.frame, "species", "multiclass", scale=True)
     rebuilt = Preprocessor.from_dict(json.loads(json.dumps(preprocessor.to_dict())))

@@ -75,7 +75,8 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
     # scikit-learn's OneHotEncoder(handle_unknown="ignore")) but named: refusing would block
     # every other row over one new value, and saying nothing would hide a guess.
     for column, values in preprocessor.unseen_categories(features).items():
-        rows = int((~features[column].astype(str).isin(preprocessor.categories[column])).sum())
+        text = preprocessor.as_text(column, features[column])
+        rows = int((~text.isin(preprocessor.categories[column])).sum())
         shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
         notes.append(
             f"Column {column!r} holds value(s) the training rows never had: {shown} "

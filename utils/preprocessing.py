@@ -100,11 +100,20 @@ class Preprocessor:
             )
         return names
 
+    def as_text(self, column: str, values: pd.Series) -> pd.Series:
+        """A text column's values as its categories are written. A true/false column read as
+        text (one other value in the file makes pandas keep it all as text) matches them too."""
+        text = values.astype(str)
+        if set(self.categories[column]) <= {"False", "True"}:
+            spelled = text.str.strip().str.lower().map({"true": "True", "false": "False"})
+            text = spelled.fillna(text)
+        return text
+
     def _encode(self, features: pd.DataFrame) -> np.ndarray:
         blocks = []
         for column in self.columns:
             if column in self.categories:
-                text = features[column].astype(str).to_numpy()
+                text = self.as_text(column, features[column]).to_numpy()
                 blocks.append(
                     np.stack([text == value for value in self.categories[column]], axis=1)
                 )
@@ -139,7 +148,7 @@ class Preprocessor:
         """Per text column, the values the training rows never had (they encode as all zeros)."""
         unseen = {}
         for column, known in self.categories.items():
-            values = features[column].astype(str)
+            values = self.as_text(column, features[column])
             if new := sorted(set(values) - set(known)):
                 unseen[column] = new
         return unseen
