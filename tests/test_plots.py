@@ -238,3 +238,13 @@ def test_a_saved_figure_widens_to_hold_a_title_too_long_for_it_and_only_then(tmp
         plots.save(figure, tmp_path / f"{name}.png")
     assert Image.open(tmp_path / "short.png").size == (240, 240)  # 2 inches at 120 dpi
     assert Image.open(tmp_path / "long.png").size[0] > 500  # the whole title, not cut
+
+
+def test_saving_a_laid_out_figure_draws_it_once(tmp_path, monkeypatch):
+    # tight_layout leaves a placeholder layout engine, and savefig draws a figure with any
+    # engine twice (once to lay it out): a run's 8 figures took a third of a second longer.
+    figure = plots.learning_curves({"epoch": [1, 2], "loss": [1.0, 0.5]}, "case")
+    draws = []
+    monkeypatch.setattr(type(figure), "draw", lambda self, renderer: draws.append(renderer))
+    plots.save(figure, tmp_path / "curves.png")
+    assert len(draws) == 1

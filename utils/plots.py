@@ -7,6 +7,7 @@ a notebook and saved as PNG in the run or search folder.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
@@ -19,6 +20,10 @@ def save(figure, path) -> None:
     so only then: the layout already keeps the rest inside)."""
     titles = [figure.get_suptitle(), *(axis.get_title() for axis in figure.axes)]
     too_long = max(map(len, titles)) * 0.1 > figure.get_figwidth()  # about 0.1 inch a letter
+    # `tight_layout` has placed everything already, but leaves a placeholder layout engine that
+    # makes `savefig` draw the figure once more first: a quarter of the time, for the same pixels.
+    if isinstance(figure.get_layout_engine(), PlaceHolderLayoutEngine):
+        figure.set_layout_engine(None)
     figure.savefig(path, dpi=120, bbox_inches="tight" if too_long else None)
     plt.close(figure)
 
