@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from utils.case import DATA_DIR
@@ -202,19 +202,41 @@ NUMBER_CELL = st.one_of(
     st.integers(-5, 5).map(str),
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda value: f"{value:.3g}"),
 )
-TARGET_CELL = st.one_of(st.sampled_from(["0", "1", "2"]), NUMBER_CELL)
+TARGET_CELLS = {  # one kind of target per file, so that each task's clean datasets occur too
+    "two labels": st.sampled_from(["0", "1"]),
+    "three labels": st.sampled_from(["a", "b", "c"]),
+    "numbers": NUMBER_CELL,
+}
 
 
 @st.composite
 def odd_csv_rows(draw):
     """Plausible rows, then a few cells swapped for odd ones,
     so clean results and errors both occur."""
-    rows = draw(st.lists(st.lists(NUMBER_CELL, min_size=2, max_size=2), min_size=0, max_size=40))
-    rows = [row + [draw(TARGET_CELL)] for row in rows]
+    target = TARGET_CELLS[draw(st.sampled_from(sorted(TARGET_CELLS)))]
+    count = draw(st.integers(0, 40))
+    rows = [[draw(NUMBER_CELL), draw(NUMBER_CELL), draw(target)] for _ in range(count)]
     for _ in range(draw(st.integers(0, 3)) if rows else 0):
         row, column = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, 2))
         rows[row][column] = draw(ODD_CELL)
     return rows
+
+
+def write_rows(path, rows):
+    path.write_text("a,b,y\n" + "".join(",".join(row) + "\n" for row in rows))
+    return path
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_the_odd_csvs_include_clean_datasets_of_every_task(tmp_path, task):
+    # Else the property test below would pass on a strategy whose every file is refused.
+    def clean(rows):
+        try:
+            return load_dataset(write_rows(tmp_path / "odd.csv", rows), "y").task == task
+        except KitError:
+            return False
+
+    find(odd_csv_rows(), clean, settings=settings(database=None, phases=[Phase.generate]))
 
 
 @settings(
@@ -226,8 +248,7 @@ def odd_csv_rows(draw):
     dedupe=st.booleans(),
 )
 def test_odd_csvs_give_a_clean_dataset_or_the_kits_own_error(tmp_path, rows, task, dedupe):
-    path = tmp_path / "odd.csv"
-    path.write_text("a,b,y\n" + "".join(",".join(row) + "\n" for row in rows))
+    path = write_rows(tmp_path / "odd.csv", rows)
     try:
         dataset = load_dataset(path, "y", task, dedupe=dedupe)
     except KitError as error:

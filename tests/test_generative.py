@@ -191,10 +191,12 @@ def test_generators_are_judged_beside_independent_pixels_pca_and_real_digits(run
 def test_run_prints_the_table_with_the_reference_column(runs, capsys, tmp_path):
     assert main(["run", "autoencoder", "--quick", "--quiet", "--out", str(tmp_path / "ae")]) == 0
     out = capsys.readouterr().out
-    assert "mean image" in out and "pca" in out and "test images" in out
+    assert re.search(r"^metric +model +mean image +pca +test images$", out, re.MULTILINE)
+    again, first = (read(path, "metrics.json") for path in (tmp_path / "ae", runs / "autoencoder"))
+    judged = again["reference"]["test images"]["accuracy"]
+    assert re.search(rf"^accuracy .* {judged:.3f}$", out, re.MULTILINE)  # the judge's own score
     assert "1437 training images, 360 test images" in " ".join(out.split())  # lines wrap at 79
     # Same seed, same numbers (the fit time aside).
-    again, first = (read(path, "metrics.json") for path in (tmp_path / "ae", runs / "autoencoder"))
     for numbers in (again, first):
         numbers.pop("fit_seconds")
     assert again == first
@@ -301,22 +303,41 @@ def test_an_autoencoder_reconstructs_given_images(runs, tmp_path, capsys, monkey
 )
 def test_what_unit_4_cannot_do_is_one_line_exit_2(arguments, words, capsys, workdir):
     assert main(arguments) == 2
-    assert words in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and words in err
     assert not (workdir / "runs").exists()
 
 
-def test_bench_reports_medians_of_every_number_of_the_table(capsys):
-    from casestudies.benchmark import bench
+def test_bench_reports_medians_of_every_number_of_the_table(monkeypatch, capsys):
+    import copy
 
+    from casestudies.benchmark import bench
+    from utils import generative
+
+    # One real training per recipe; the other seeds copy it with their own numbers, so that the
+    # median (the middle value) differs from the first, the last and the mean.
+    real, trained = generative.fit_and_judge, {}
+    made_up = {1: 9.0, 2: 2.0, 3: 1.0}
+
+    def fit_and_judge(module, data, run_plan, label=None):
+        recipe = repr(run_plan.recipe)
+        if recipe not in trained:
+            trained[recipe] = real(module, data, run_plan, label)
+        metrics, used, outcome, training = copy.deepcopy(trained[recipe])
+        metrics["mse"] = metrics["peers"]["pca_gaussian"]["confident"] = made_up[run_plan.seed]
+        metrics["seed"] = run_plan.seed
+        return metrics, used, outcome, training
+
+    monkeypatch.setattr(generative, "fit_and_judge", fit_and_judge)
     case = load_case("vae").CASE
-    report = bench([(case, None)], Settings(quick=True, epochs=2), seeds=(1,))
+    report = bench([(case, None)], Settings(quick=True, epochs=2), seeds=(1, 2, 3))
     medians = report["cases"]["vae"]["medians"]
     columns = {"kit recipe", "course recipe", "independent pixels", "pca_gaussian"}
     assert set(medians) == columns | {"real test digits"}
     kit = report["cases"]["vae"]["runs"]["kit"]
-    (run,) = kit
-    assert run["seed"] == 1 and medians["kit recipe"]["mse"] == run["mse"]
-    assert medians["pca_gaussian"]["confident"] == run["peers"]["pca_gaussian"]["confident"]
+    assert [run["seed"] for run in kit] == [1, 2, 3]
+    assert medians["kit recipe"]["mse"] == medians["course recipe"]["mse"] == 2.0
+    assert medians["pca_gaussian"]["confident"] == 2.0
     assert medians["course recipe"]["fit_seconds"] > 0
     out = capsys.readouterr().out
     # Six columns are too wide for 80: each header stands on two lines, "metric" over "(median)".

@@ -187,6 +187,18 @@ def test_elnino_forecasts_the_months_after_a_csv_feeding_forecasts_back(
     # One step from the same file is the first of those three.
     assert main(["predict", "--run", str(elnino_run), "--csv", str(csv)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[1] == lines[1]
+    # The second step is the one step forecast from the file with the first forecast appended:
+    # the forecast was fed back, not the same last window used again.
+    first = float(lines[1].split(",")[2])
+    fed_back = tmp_path / "fed_back.csv"
+    pd.concat([recent, pd.DataFrame({"month": ["2011-01"], "sst": [first]})]).to_csv(
+        fed_back, index=False
+    )
+    assert main(["predict", "--run", str(elnino_run), "--csv", str(fed_back)]) == 0
+    step = capsys.readouterr().out.strip().splitlines()[1].split(",")
+    assert step[1] == "2011-02"
+    assert float(step[2]) == pytest.approx(float(lines[2].split(",")[2]), rel=1e-5)
+    assert float(lines[2].split(",")[2]) != first
 
 
 def test_elnino_forecasts_from_a_csv_of_values_alone(elnino_run, write_csv, capsys):
@@ -317,7 +329,8 @@ def test_predict_matches_its_input_to_the_kind_of_model(fashion_run, elnino_run,
     ]
     for argv, expected in cases:
         assert main(["predict", *argv]) == 2
-        assert expected in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and expected in err
 
 
 def test_a_tampered_series_preprocessing_is_refused_before_the_model_loads(

@@ -331,7 +331,8 @@ def test_distributed_search_on_loopback_completes_every_trial(workdir):
 )
 def test_distributed_options_are_explicit(workdir, argv, expected, capsys):
     assert main(argv) == 2
-    assert expected in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and expected in err
 
 
 def test_a_trial_is_shown_with_only_the_layers_its_model_has_and_numbers_as_typed():
