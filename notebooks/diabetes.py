@@ -64,7 +64,7 @@ num_epochs = 300  # at most: early stopping ends training sooner
 patience = 25  # early stopping: epochs without a better validation loss
 batch_size = 32
 seed = 0  # the network's initial weights and the random forest
-quick = False  # True: shorter timings, and the command line trains num_epochs too (the tests)
+quick = False  # True: shorter timings (the tests)
 
 # %% [markdown]
 # ## Prepare the data
@@ -379,8 +379,9 @@ results.sort_values("accuracy", ascending=False).round(3)
 # %%
 from casestudies.cli import main
 
-# Your epochs and batch size go to the command; a patience that differs is said.
+# Your split, epochs and batch size go to the command; a patience that differs is said.
 command = ["run", "diabetes", "--seed", str(seed), "--quiet"]
+command += ["--test-size", str(test_size), "--split-seed", str(split_seed)]
 command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
 if patience != diabetes.CASE.kit.patience:
     print(

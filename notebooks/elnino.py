@@ -277,8 +277,8 @@ from casestudies.cli import main
 
 if window != elnino.CASE.window:
     print(f"The command line reads {elnino.CASE.window} months, this notebook {window}.")
-# Your epochs and batch size go to the command; a patience that differs is said.
-command = ["run", "elnino", "--seed", str(seed), "--quiet"]
+# Your test share, epochs and batch size go to the command; a patience that differs is said.
+command = ["run", "elnino", "--seed", str(seed), "--quiet", "--test-size", str(test_size)]
 command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
 if patience != elnino.CASE.kit.patience:
     print(

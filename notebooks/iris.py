@@ -61,7 +61,7 @@ patience = 50  # early stopping: epochs without a better validation loss
 batch_size = 32
 seed = 0  # the network's initial weights and the random forest
 course_epochs = 100  # exercise 1 keeps the course's epochs
-quick = False  # True: shorter timings, and the command line trains num_epochs too (the tests)
+quick = False  # True: shorter timings (the tests)
 
 # %% [markdown]
 # ## Prepare the data
@@ -318,8 +318,9 @@ results.sort_values("accuracy", ascending=False).round(3)
 # %%
 from casestudies.cli import main
 
-# Your epochs and batch size go to the command; a patience that differs is said.
+# Your split, epochs and batch size go to the command; a patience that differs is said.
 command = ["run", "iris", "--seed", str(seed), "--quiet"]
+command += ["--test-size", str(test_size), "--split-seed", str(split_seed)]
 command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
 if patience != iris.CASE.kit.patience:
     print(
