@@ -90,8 +90,10 @@ X_train, X_test, y_train, y_test = split_and_scale(frame)
 # `hp.Int` call both declares a hyperparameter (its name, its values, its default) and returns
 # the value this trial tries. Called with an empty `keras_tuner.HyperParameters()`, every call
 # returns its default: Dense(10, relu) -> Dense(8, relu) -> Dense(1, linear), Adam at 1e-2,
-# the air quality case study's default model. A hyperparameter can depend on another:
-# `units_3` exists only in the trials with three hidden layers.
+# the air quality case study's default model. A hyperparameter can depend on another: only
+# the models with three hidden layers use `units_3`. (Once a trial has declared it, Keras Tuner
+# draws a value for it in every later trial, used or not; the table below leaves it out where
+# the model has no such layer.)
 #
 # This is the search space of `casestudies/air_quality.py`, which the command line's
 # `tune air_quality` searches; the tests check that the two agree. The course's tuner
@@ -196,10 +198,22 @@ tuner.results_summary(num_trials=3)
 # %% [markdown]
 # Every trial's score, and each hyperparameter against it (a kit helper draws them):
 
+
 # %%
+def used(values):
+    """A trial's hyperparameters without the units of layers its model does not have, and
+    without Keras Tuner's own bookkeeping (Hyperband's `tuner/epochs`, ...)."""
+    return {
+        name: value
+        for name, value in values.items()
+        if not name.startswith("tuner/")
+        and not (name.startswith("units_") and int(name[len("units_") :]) > values["hidden_layers"])
+    }
+
+
 table = pd.DataFrame(
     [
-        {"trial": trial.trial_id, **trial.hyperparameters.values}
+        {"trial": trial.trial_id, **used(trial.hyperparameters.values)}
         | {"score": trial.score, "status": trial.status}
         for trial in tuner.oracle.trials.values()
     ]
@@ -305,8 +319,7 @@ models = {
 }
 for name, searched in tuners.items():
     best_hp = searched.get_best_hyperparameters(1)[0]
-    values = {key: value for key, value in best_hp.values.items() if "tuner/" not in key}
-    print(f"{name} best: {values}")
+    print(f"{name} best: {used(best_hp.values)}")
     models[f"{name}-tuned network"] = train_as_the_case_does(best_hp)
 
 # %%

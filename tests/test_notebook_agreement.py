@@ -578,6 +578,22 @@ def test_the_keras_tuner_notebook_searches_air_qualitys_space():
             assert space(notebook_hp) == space(kit_hp), configuration
 
 
+def test_the_keras_tuner_notebook_shows_only_the_units_a_trials_model_has():
+    import types
+
+    from utils.trials import searched_values
+
+    used = notebook_function("keras_tuner_search", "used", {})
+    # Keras Tuner keeps a value for every hyperparameter it has seen, used or not.
+    drawn = {"activation": "relu", "hidden_layers": 1, "units_1": 18, "units_2": 62}
+    drawn |= {"units_3": 40, "tuner/epochs": 4}
+    assert used(drawn) == {"activation": "relu", "hidden_layers": 1, "units_1": 18}
+    deep = drawn | {"hidden_layers": 3}
+    assert used(deep) == {key: value for key, value in deep.items() if key != "tuner/epochs"}
+    for values in (drawn, deep):  # as the command line's trial tables show them
+        assert used(values) == searched_values(types.SimpleNamespace(values=values))
+
+
 def test_the_keras_tuner_notebook_retrains_its_models_as_tune_does():
     from utils.experiment import Settings
     from utils.keras_setup import import_keras
