@@ -352,6 +352,7 @@ def print_result(case, result) -> None:
         result.run_dir,
         case.why_peers_win,
         EXAMPLES[case.kind],
+        case.not_learned,
     )
     print(summary)
 

@@ -59,6 +59,11 @@ CASE = CaseStudy(
         "few epochs a Gaussian over PCA codes, fitted in one step, can still be the better "
         "sampler."
     ),
+    not_learned=(
+        "Losing to {naive} means it has not learned to draw digits yet. A GAN's losses do not "
+        "fall as it learns (each network's loss is the other's gain), so its samples by epoch "
+        "(samples_by_epoch.png) tell more: train it longer (--epochs)."
+    ),
 )
 
 

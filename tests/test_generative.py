@@ -202,6 +202,23 @@ def test_run_prints_the_table_with_the_reference_column(runs, capsys, tmp_path):
     assert again == first
 
 
+def test_a_gan_behind_its_baseline_is_sent_to_its_samples_not_to_falling_losses(runs, capsys):
+    import types
+
+    from casestudies.cli import print_result
+    from utils.report import verdict
+
+    metrics = read(runs / "gan", "metrics.json")
+    # 5 epochs: the generator has not learned digits yet
+    assert metrics["confident"] < metrics["baseline"]["confident"]
+    print_result(load_case("gan").CASE, types.SimpleNamespace(metrics=metrics, run_dir=runs))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "does not beat the independent pixels" in said
+    assert "A GAN's losses do not fall as it learns" in said and "samples_by_epoch.png" in said
+    assert "still falling" not in said  # the table cases' advice, read off falling curves
+    assert "still falling" in verdict(metrics, "confident")  # without the GAN's own reason
+
+
 # predict: what each model makes.
 
 

@@ -60,6 +60,9 @@ class CaseStudy:
     # Why the classic peers may win, said under the table when they do (None: the table's
     # reason, utils.report.WHY_PEERS_WIN); "{n_train}" is filled in.
     why_peers_win: str | None = None
+    # Why it may lose to the naive baseline (None: utils.report.NOT_LEARNED); "{naive}" is
+    # filled in.
+    not_learned: str | None = None
     # Trains with its own `train_step` written with TensorFlow's GradientTape, as keras-io's.
     needs_tensorflow: bool = False
 

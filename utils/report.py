@@ -107,10 +107,13 @@ LEAKAGE = (
 LEAKAGE_SHARE = 0.05
 
 
-def why_behind(metrics: dict, ahead: list[str], naive: str, why: str | None) -> str:
+def why_behind(
+    metrics: dict, ahead: list[str], naive: str, why: str | None, not_learned: str | None = None
+) -> str:
     """Why the network may trail the models in `ahead`: leakage that favours a forest; then, for
     the others, it stopped while still improving, or it never learned (it trails the naive
-    baseline), or else `why` (the case's reason, or WHY_PEERS_WIN)."""
+    baseline: `not_learned`, or NOT_LEARNED), or else `why` (the case's reason, or
+    WHY_PEERS_WIN)."""
     reasons = []
     copies = metrics.get("test_rows_in_train") or 0
     if copies and "random forest" in ahead and copies >= LEAKAGE_SHARE * metrics["n_test"]:
@@ -121,7 +124,7 @@ def why_behind(metrics: dict, ahead: list[str], naive: str, why: str | None) -> 
     if ahead and still_improving:
         reasons.append(STILL_IMPROVING.format(epochs=metrics["epochs_run"]))
     elif naive in ahead:
-        reasons.append(NOT_LEARNED.format(naive=naive))
+        reasons.append((not_learned or NOT_LEARNED).format(naive=naive))
     elif ahead:
         reasons.append((why or WHY_PEERS_WIN).format(n_train=metrics["n_train"]))
     return " ".join(reasons)
@@ -140,7 +143,9 @@ METRIC_PHRASES = {
 }
 
 
-def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
+def verdict(
+    metrics: dict, metric: str, why: str | None = None, not_learned: str | None = None
+) -> str:
     """One sentence: does the network beat the numbers that judge it? An equal score is said
     as a tie; if anything scores better, why it may (see `why_behind`)."""
     from utils.evaluation import better
@@ -174,12 +179,18 @@ def verdict(metrics: dict, metric: str, why: str | None = None) -> str:
     return (
         f"The network's {phrase} ({format_value(value)}) does not beat {scores}"
         + (f"; it ties {' and '.join(tied)}. " if tied else ". ")
-        + why_behind(metrics, ahead, naive, why)
+        + why_behind(metrics, ahead, naive, why, not_learned)
     )
 
 
 def run_summary(
-    title: str, metric: str, metrics: dict, run_dir, why: str | None = None, examples="rows"
+    title: str,
+    metric: str,
+    metrics: dict,
+    run_dir,
+    why: str | None = None,
+    examples="rows",
+    not_learned: str | None = None,
 ) -> str:
     """What `run` and `fit` print at the end: the data and training, the table, the verdict."""
     from utils.evaluation import METRIC_KEYS
@@ -196,7 +207,7 @@ def run_summary(
             ),
             metrics_table(metrics, METRIC_KEYS[metrics["task"]]),
             *(wrap(note) for note in metrics.get("notes", [])),
-            wrap(verdict(metrics, metric, why)),
+            wrap(verdict(metrics, metric, why, not_learned)),
             f"Saved to {run_dir}\n",
         ]
     )
