@@ -266,7 +266,8 @@ print(f"test MSE {test_mse:.1f}, test MAE {test_mae:.1f} ppb")
 # %% [markdown]
 # The network's output is the prediction itself: one number per day. MAE is the typical
 # error in ppb; RMSE, the square root of the MSE, punishes big misses more; R² compares the
-# model with always predicting the mean (R² = 0).
+# model with always predicting the test days' own mean (R² = 0). The baseline predicts the
+# training days' mean, which it can know, a little off that, so its R² falls just below 0.
 
 # %%
 y_pred = model.predict(X_test_scaled, verbose=0)[:, 0]

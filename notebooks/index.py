@@ -16,7 +16,8 @@
 # weight initialisation, so it comes after the optimizers.
 #
 # ## Unit 1: MLPs and their fundamentals
-# The fundamentals, each written from scratch in NumPy and checked against Keras:
+# The fundamentals, written from scratch in NumPy and checked against Keras (regularisation
+# compares Keras's own tools instead):
 #
 # - [The perceptron and logic gates](perceptron_and_logic_gates.ipynb): McCulloch–Pitts logic
 #   units, threshold logic units, the perceptron rule, AND/OR/NAND/NOR, why XOR needs a hidden
