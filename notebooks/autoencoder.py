@@ -154,8 +154,9 @@ plt.show()
 #   (on the [0, 1] scale);
 # - **accuracy**: does the reconstruction still show the right digit? A **judge** reads it: a
 #   classifier trained on the real training digits and their labels (the kit's `judge`, a
-#   scikit-learn pipeline: logistic regression on kernel features). It reads 98% of the real
-#   test digits right;
+#   scikit-learn pipeline: 600 RBF-kernel features, `Nystroem(gamma=1 / (64 * pixels.var()),
+#   n_components=600)`, then `LogisticRegression(C=10)`). It reads 98% of the real test digits
+#   right;
 # - **mse_2d**: the error of the same model with a code of only 2 numbers.
 
 # %%

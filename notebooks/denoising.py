@@ -181,7 +181,8 @@ plt.show()
 #   image;
 # - **accuracy**: does the cleaned image show the right digit? A **judge** reads it: a
 #   classifier trained on the clean training digits and their labels (the kit's `judge`, a
-#   scikit-learn pipeline: logistic regression on kernel features).
+#   scikit-learn pipeline: 600 RBF-kernel features, `Nystroem(gamma=1 / (64 * pixels.var()),
+#   n_components=600)`, then `LogisticRegression(C=10)`).
 #
 # The columns ending in `_light_noise` are the same at σ 0.1. Beside the two networks:
 # - **noisy input** (the baseline): do nothing, hand the noisy image on;

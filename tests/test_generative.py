@@ -359,3 +359,19 @@ def test_bench_reports_medians_of_every_number_of_the_table(monkeypatch, capsys)
     out = capsys.readouterr().out
     # Six columns are too wide for 80: each header stands on two lines, "metric" over "(median)".
     assert re.search(r"^metric .* independent .*\n\(median\) .* pixels ", out, re.MULTILINE)
+
+
+def test_each_notebook_states_the_judges_recipe_as_the_kit_builds_it():
+    from pathlib import Path
+
+    rng = np.random.default_rng(0)
+    images = rng.random((700, 8, 8)).astype("float32")  # more than its 600 kernel features
+    reader = generative.judge(images, np.arange(700) % 10)
+    params = reader.get_params()
+    assert params["nystroem__gamma"] == pytest.approx(1 / (64 * images.var()))
+    for notebook in UNIT_4:
+        path = Path(__file__).resolve().parent.parent / "notebooks" / f"{notebook}.py"
+        text = " ".join(path.read_text().replace("#", " ").split())  # the markdown, joined
+        assert "Nystroem(gamma=1 / (64 * pixels.var()), n_components=" in text, notebook
+        assert f"n_components={params['nystroem__n_components']})" in text, notebook
+        assert f"LogisticRegression(C={params['logisticregression__C']:g})" in text, notebook
