@@ -49,7 +49,7 @@ import tensorflow as tf
 
 from casestudies import gan as case
 from utils import exercises, plots
-from utils.generative import independent_pixels, judge, pca_gaussian, recognised
+from utils.generative import SAMPLES, independent_pixels, judge, pca_gaussian, recognised
 
 # %% [markdown]
 # ## Hyperparameters and settings
@@ -349,8 +349,8 @@ results
 # graph: 300 epochs in less time than this notebook's 100 (on our machine about 66% of its new
 # digits recognised, and all ten digits).
 #
-# Your epochs and batch size go to the command; its model settings are the case's, and the
-# cell says so when yours differ.
+# Your epochs and batch size go to the command; its model settings and the number of new
+# digits it judges are the case's, and the cell says so when yours differ.
 
 # %%
 from casestudies.cli import main
@@ -360,6 +360,7 @@ command += ["--epochs", str(num_epochs), "--batch-size", str(batch_size)]
 for name, yours, the_case in [
     ("latent_size", latent_size, case.LATENT_SIZE),
     ("learning_rate", learning_rate, case.LEARNING_RATE),
+    ("num_samples", num_samples, SAMPLES),
 ]:
     if yours != the_case:
         print(f"The command line's {name} is {the_case:g}, this notebook's {yours:g}.")

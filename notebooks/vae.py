@@ -49,7 +49,7 @@ from sklearn.decomposition import PCA
 from casestudies import vae as case
 from casestudies.fundamentals import variational
 from utils import exercises, plots
-from utils.generative import independent_pixels, judge, pca_gaussian, recognised
+from utils.generative import SAMPLES, independent_pixels, judge, pca_gaussian, recognised
 
 # %% [markdown]
 # ## Hyperparameters and settings
@@ -357,8 +357,8 @@ results.round(3)
 # epochs in under a quarter of the time of this notebook's 100 (on our machine about 44% of its new
 # digits recognised, 8 of the ten digits).
 #
-# Your epochs and batch size go to the command; its model settings are the case's, and the
-# cell says so when yours differ.
+# Your epochs and batch size go to the command; its model settings and the number of new
+# digits it judges are the case's, and the cell says so when yours differ.
 
 # %%
 from casestudies.cli import main
@@ -369,6 +369,8 @@ if latent_size != case.LATENT_SIZE:
     print(
         f"The command line's latent space has {case.LATENT_SIZE} numbers, this one's {latent_size}."
     )
+if num_samples != SAMPLES:
+    print(f"The command line judges {SAMPLES} new digits, this notebook {num_samples}.")
 exit_status = main(command)
 
 # %% [markdown]
