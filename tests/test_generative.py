@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
+from test_bad_input import check_one_line
 
 from casestudies import load_case
 from casestudies.cli import main
@@ -320,8 +321,7 @@ def test_an_autoencoder_reconstructs_given_images(runs, tmp_path, capsys, monkey
 )
 def test_what_unit_4_cannot_do_is_one_line_exit_2(arguments, words, capsys, workdir):
     assert main(arguments) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and words in err
+    check_one_line(capsys, [words])
     assert not (workdir / "runs").exists()
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from test_bad_input import check_one_line
 
 from casestudies import load_case
 from casestudies.cli import main
@@ -329,8 +330,7 @@ def test_predict_matches_its_input_to_the_kind_of_model(fashion_run, elnino_run,
     ]
     for argv, expected in cases:
         assert main(["predict", *argv]) == 2
-        err = capsys.readouterr().err
-        assert err.startswith("error: ") and err.count("\n") == 1 and expected in err
+        check_one_line(capsys, [expected])
 
 
 def test_a_tampered_series_preprocessing_is_refused_before_the_model_loads(

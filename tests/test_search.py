@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_bad_input import check_one_line
 
 from casestudies import CASE_STUDIES, air_quality, load_case
 from casestudies.cli import main
@@ -331,8 +332,7 @@ def test_distributed_search_on_loopback_completes_every_trial(workdir):
 )
 def test_distributed_options_are_explicit(workdir, argv, expected, capsys):
     assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and expected in err
+    check_one_line(capsys, [expected])
 
 
 def test_a_trial_is_shown_with_only_the_layers_its_model_has_and_numbers_as_typed():
