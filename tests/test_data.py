@@ -1,5 +1,7 @@
 """Loading and validating CSVs: clean data in, or one sentence saying what is wrong."""
 
+from random import Random
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -236,7 +238,10 @@ def test_the_odd_csvs_include_clean_datasets_of_every_task(tmp_path, task):
         except KitError:
             return False
 
-    find(odd_csv_rows(), clean, settings=settings(database=None, phases=[Phase.generate]))
+    # Seeded, and up to 1000 tries: about 3% of generated files are clean ones of a given task,
+    # and unseeded, 100 tries found none in roughly one run in seven.
+    quick = settings(database=None, phases=[Phase.generate], max_examples=1000)
+    find(odd_csv_rows(), clean, settings=quick, random=Random(0))
 
 
 @settings(
