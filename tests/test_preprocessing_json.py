@@ -7,11 +7,12 @@ import copy
 import io
 import json
 import shutil
+from random import Random
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from casestudies.cli import main
@@ -214,3 +215,17 @@ def test_any_edit_of_preprocessing_json_predicts_cleanly_or_is_refused_in_one_li
         assert status == 2 and out == "", (status, err)
         assert err.startswith("error: ") and err.count("\n") == 1, err
         assert "Traceback" not in err
+
+
+def test_some_edits_predict_cleanly(mutable_run):
+    # Else the property test above would pass on a strategy whose every edit is refused.
+    run_dir, csv, original = mutable_run
+
+    def predicts(values):
+        if values == original:
+            return False
+        (run_dir / PREPROCESSING_FILE).write_text(json.dumps(values))
+        return predict(run_dir, csv)[0] == 0
+
+    quick = settings(database=None, phases=[Phase.generate], max_examples=500)
+    find(mutations(original), predicts, settings=quick, random=Random(0))
