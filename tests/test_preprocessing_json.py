@@ -146,6 +146,24 @@ def test_predict_names_categories_the_training_rows_never_had(table_run, tmp_pat
     assert "(2 row(s))" in err
 
 
+def test_a_column_name_with_a_line_break_is_quoted_in_the_one_line_refusal(mutable_run):
+    run_dir, csv, original = mutable_run
+    columns = ["x\ny", *original["columns"][1:]]
+    (run_dir / PREPROCESSING_FILE).write_text(json.dumps({**original, "columns": columns}))
+    status, out, err = predict(run_dir, csv)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "lacks the model's column(s): 'x\\ny'" in err
+
+
+@pytest.mark.parametrize("field", ["mean", "std"])
+def test_whole_numbers_beyond_int64_are_statistics_like_any_other(mutable_run, field):
+    run_dir, csv, original = mutable_run
+    statistic = [2**70, *original[field][1:]]  # JSON allows it; NumPy would make objects of it
+    (run_dir / PREPROCESSING_FILE).write_text(json.dumps({**original, field: statistic}))
+    status, out, err = predict(run_dir, csv)
+    assert status == 0 and len(pd.read_csv(io.StringIO(out))) == len(rows()), err
+
+
 JSON_VALUES = st.recursive(
     st.none()
     | st.booleans()
@@ -209,8 +227,9 @@ def test_any_edit_of_preprocessing_json_predicts_cleanly_or_is_refused_in_one_li
     (run_dir / PREPROCESSING_FILE).write_text(json.dumps(values))
     status, out, err = predict(run_dir, csv)  # an exception here fails the test
     if status == 0:
-        predictions = pd.read_csv(io.StringIO(out))
-        assert len(predictions) == len(rows()) and predictions["prediction"].notna().all()
+        # An edit may rename a class to "NA" or "": read labels as written, not as missing.
+        predictions = pd.read_csv(io.StringIO(out), keep_default_na=False)
+        assert len(predictions) == len(rows()) and predictions["prediction"].ne("").all()
     else:
         assert status == 2 and out == "", (status, err)
         assert err.startswith("error: ") and err.count("\n") == 1, err

@@ -319,7 +319,8 @@ def test_predict_writes_class_names_and_probabilities(quick_runs, tmp_path, caps
     assert list(predictions["prediction"]) == [
         classes[i] for i in probabilities.to_numpy().argmax(1)
     ]
-    assert "Ignoring 1 column(s) the model was not trained on: species." in capsys.readouterr().err
+    ignored = "Ignoring 1 column(s) the model was not trained on: 'species'."
+    assert ignored in capsys.readouterr().err
     # The model's own outputs on the scaled rows; columns are matched by name, not by position.
     from utils.loading import load_run
 

@@ -95,7 +95,7 @@ def test_predict_names_the_columns_the_csv_lacks_and_writes_nothing(run_copy, tm
         )
         == 2
     )
-    assert "lacks the model's column(s): BMI, Age" in capsys.readouterr().err
+    assert "lacks the model's column(s): 'BMI', 'Age'" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
 
 

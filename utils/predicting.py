@@ -41,14 +41,15 @@ def predict_csv(run_dir, csv, steps: int | None = None) -> tuple[pd.DataFrame, l
             if name.lower() in by_lower
         ]
         raise KitError(
-            f"{csv} lacks the model's column(s): {', '.join(missing)}. "
+            f"{csv} lacks the model's column(s): {', '.join(map(show, missing))}. "
             "Add them, with the same names as in training"
             + (f" (names are case-sensitive: it has {', '.join(close)})." if close else ".")
         )
     extra = [column for column in frame.columns if column not in preprocessor.columns]
     if extra:
         notes.append(
-            f"Ignoring {len(extra)} column(s) the model was not trained on: {', '.join(extra)}."
+            f"Ignoring {len(extra)} column(s) the model was not trained on: "
+            f"{', '.join(map(show, extra))}."
         )
     # Infinite values count as missing, as in training (utils.data.drop_missing).
     features = frame[preprocessor.columns].replace([np.inf, -np.inf], np.nan)

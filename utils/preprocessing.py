@@ -125,7 +125,9 @@ class Preprocessor:
         """Features as float32, scaled with the training rows' mean and standard deviation."""
         encoded = self._encode(features)
         if self.scale:
-            encoded = (encoded - np.asarray(self.mean)) / np.asarray(self.std)
+            # float64, since an edited file's whole numbers beyond int64 would make object arrays
+            mean, std = np.asarray(self.mean, "float64"), np.asarray(self.std, "float64")
+            encoded = (encoded - mean) / std
         with np.errstate(over="ignore"):
             as_float32 = encoded.astype("float32")
         overflow = ~np.isfinite(as_float32) & ~np.isnan(encoded)
