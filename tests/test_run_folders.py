@@ -21,12 +21,19 @@ from utils.errors import KitError
 REPO = Path(__file__).resolve().parents[1]
 
 
+def kit_env() -> dict:
+    """The environment for a kit command in a child process, without PYTHONUNBUFFERED: the
+    kit's own line buffering must bring each progress line through the pipe as it is printed."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
+    env.pop("PYTHONUNBUFFERED", None)
+    return env
+
+
 def start_run(argv: list[str], cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "casestudies", "run", *argv],
         cwd=cwd,
-        env=env,
+        env=kit_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_bad_input import check_one_line
+from test_run_folders import kit_env
 
 from casestudies import CASE_STUDIES, air_quality, load_case
 from casestudies.cli import main
@@ -197,13 +198,18 @@ def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
         "tune",
         "iris",
         "--max-trials",
-        "3",
+        "6",  # SIGINT lands in the third; trials to spare if this machine is slow to send it
         "--epochs",
         "2",
         "--quiet",
     ]
     process = subprocess.Popen(
-        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=workdir,
+        env=kit_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     finished_trials = 0
     for line in process.stdout:
@@ -221,9 +227,9 @@ def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
     out = capsys.readouterr().out
     done = int(re.search(r"Random search: (\d) trials? done, (\d) left", out).group(1))
     assert "Reloading Tuner" not in out  # Keras Tuner's own line: the kit says it in words
-    assert 1 <= done <= 2
+    assert 1 <= done <= 5
     trials = pd.read_csv(search_dir / "trials.csv")
-    assert len(trials) == 3 and set(trials["status"]) == {"completed"}
+    assert len(trials) == 6 and set(trials["status"]) == {"completed"}
 
 
 def test_resuming_with_a_changed_search_space_is_refused(workdir, capsys):
@@ -297,7 +303,12 @@ def test_distributed_search_on_loopback_completes_every_trial(workdir):
         "--quiet",
     ]
     process = subprocess.Popen(
-        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=workdir,
+        env=kit_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines, seen = [], set()
     for line in process.stdout:
@@ -305,7 +316,7 @@ def test_distributed_search_on_loopback_completes_every_trial(workdir):
         match = re.search(r"a chief on 127\.0\.0\.1:(\d+)", line)
         if match:
             port = int(match.group(1))
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 180  # as long as a worker waits for the chief
             while not seen and time.monotonic() < deadline:
                 seen = listening_addresses(port)
                 time.sleep(0.2)
