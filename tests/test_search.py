@@ -190,27 +190,21 @@ def test_a_search_where_every_trial_diverges_ends_in_a_clear_message(workdir):
         )
 
 
-def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
-    command = [
-        sys.executable,
-        "-m",
-        "casestudies",
-        "tune",
-        "iris",
-        "--max-trials",
-        "6",  # SIGINT lands in the third; trials to spare if this machine is slow to send it
-        "--epochs",
-        "2",
-        "--quiet",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=workdir,
+def start_tune_iris(argv: list[str], cwd: Path) -> subprocess.Popen:
+    """`tune iris ... --quiet` in a child process, its output and errors as one stream of text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "casestudies", "tune", "iris", *argv, "--quiet"],
+        cwd=cwd,
         env=kit_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_an_interrupted_search_resumes_where_it_stopped(workdir, capsys):
+    # SIGINT lands in the third trial of six: trials to spare if this machine is slow to send it
+    process = start_tune_iris(["--max-trials", "6", "--epochs", "2"], workdir)
     finished_trials = 0
     for line in process.stdout:
         finished_trials += line.startswith("  trial:")
@@ -288,28 +282,7 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def test_distributed_search_on_loopback_completes_every_trial(workdir):
-    command = [
-        sys.executable,
-        "-m",
-        "casestudies",
-        "tune",
-        "iris",
-        "--max-trials",
-        "3",
-        "--epochs",
-        "2",
-        "--workers",
-        "2",
-        "--quiet",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=workdir,
-        env=kit_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_tune_iris(["--max-trials", "3", "--epochs", "2", "--workers", "2"], workdir)
     lines, seen = [], set()
     for line in process.stdout:
         lines.append(line)
